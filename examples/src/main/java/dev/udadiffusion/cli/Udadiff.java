@@ -1,0 +1,59 @@
+package dev.udadiffusion.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code udadiff} command line. Each subcommand is a small class; the work itself lives in the library modules so
+ * that it can be called from code and tests.
+ */
+@Command(name = "udadiff", mixinStandardHelpOptions = true, versionProvider = Udadiff.Version.class,
+        description = "Diffusion-generated labeled data for domain adaptation of semantic segmentation (SameDiff/ND4J).",
+        subcommands = {SafetensorsCommand.class, CommandLine.HelpCommand.class})
+public final class Udadiff implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** Runs the CLI with the given output streams (null = standard ones) and returns the exit code. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        // Quiet defaults: ND4J logs a banner at INFO. A user can still pass -Dorg.slf4j.simpleLogger.defaultLogLevel.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        CommandLine cl = commandLine();
+        if (out != null) {
+            cl.setOut(out);
+        }
+        if (err != null) {
+            cl.setErr(err);
+        }
+        return cl.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Udadiff()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Udadiff.class.getPackage().getImplementationVersion();
+            return new String[] {"udadiff " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
