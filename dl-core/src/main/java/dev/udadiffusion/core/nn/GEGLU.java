@@ -1,0 +1,30 @@
+package dev.udadiffusion.core.nn;
+
+import dev.udadiffusion.core.state.Init;
+import dev.udadiffusion.core.state.Layout;
+import dev.udadiffusion.core.state.Params;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * diffusers' {@code GEGLU}: {@code prefix.proj} = Linear(in, 2·out); {@code (h, gate) = chunk(2, dim=-1)};
+ * {@code h * gelu(gate)} with exact GELU. Input [B, T, in] (rank 3) or [M, in].
+ */
+public final class GEGLU {
+
+    private GEGLU() {
+    }
+
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int in, int out) {
+        SameDiff sd = p.sameDiff();
+        SDVariable w = p.get(prefix + ".proj.weight", new long[] {2L * out, in}, Layout.TORCH, Init.torchDefault(in));
+        SDVariable b = p.get(prefix + ".proj.bias", new long[] {2L * out}, Layout.TORCH, Init.torchDefault(in));
+        SDVariable x2 = rank == 2 ? x : x.reshape(-1, in); // [M, in]
+        SDVariable y = sd.mmul(x2, w, false, true, false).add(b); // [M, 2out]
+        SDVariable h = y.get(SDIndex.all(), SDIndex.interval(0, out));
+        SDVariable gate = y.get(SDIndex.all(), SDIndex.interval(out, 2 * out));
+        SDVariable r = h.mul(Activations.gelu(sd, gate)); // [M, out]
+        return rank == 2 ? r : r.reshape(Graphs.shapeWithLast(sd, x, rank, out));
+    }
+}

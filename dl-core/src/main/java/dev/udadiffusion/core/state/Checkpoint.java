@@ -1,0 +1,147 @@
+package dev.udadiffusion.core.state;
+
+import dev.udadiffusion.core.safetensors.TensorInfo;
+import dev.udadiffusion.core.safetensors.TensorSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One or more tensor sources seen through a key-mapping table: the graph keys they provide, and the bookkeeping of
+ * which were used, so that a {@link LoadReport} can list what is missing, unexpected or mis-shaped. Owns the sources
+ * it opened itself.
+ */
+public final class Checkpoint implements AutoCloseable {
+
+    private record Entry(TensorSource source, String sourceKey, KeyMapping.Transform transform) {
+    }
+
+    private final String description;
+    private final List<TensorSource> sources;
+    private final boolean owned;
+    private final Map<String, Entry> byKey = new LinkedHashMap<>();
+    private final List<String> conflicts = new ArrayList<>();
+    private final List<String> ignored = new ArrayList<>();
+    private final Set<String> used = new LinkedHashSet<>();
+    private final List<String> mismatched = new ArrayList<>();
+
+    private Checkpoint(List<TensorSource> sources, KeyMapping mapping, boolean owned) {
+        this.sources = List.copyOf(sources);
+        this.owned = owned;
+        this.description = sources.stream().map(s -> s.path().toString()).collect(Collectors.joining(", "));
+        for (TensorSource s : sources) {
+            for (String name : s.names()) {
+                Optional<KeyMapping.Target> t = mapping.map(name);
+                if (t.isEmpty()) {
+                    ignored.add(name);
+                    continue;
+                }
+                Entry prev = byKey.putIfAbsent(t.get().key(), new Entry(s, name, t.get().transform()));
+                if (prev != null) {
+                    conflicts.add(t.get().key() + " <- " + prev.sourceKey() + " and " + name);
+                }
+            }
+        }
+    }
+
+    /** Opens safetensors files (or sharded indexes) under a mapping table. */
+    public static Checkpoint open(KeyMapping mapping, Path... files) {
+        List<TensorSource> opened = new ArrayList<>();
+        try {
+            for (Path f : files) {
+                opened.add(TensorSource.open(f));
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(TensorSource::close);
+            throw e;
+        }
+        return new Checkpoint(opened, mapping, true);
+    }
+
+    /** Views already-open sources; closing the checkpoint leaves them open. */
+    public static Checkpoint of(KeyMapping mapping, List<TensorSource> sources) {
+        return new Checkpoint(sources, mapping, false);
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Graph keys this checkpoint provides. */
+    public Set<String> keys() {
+        return byKey.keySet();
+    }
+
+    public boolean has(String key) {
+        return byKey.containsKey(key);
+    }
+
+    /**
+     * Loads the tensor for {@code spec} in graph layout and {@code type}, or empty when the checkpoint lacks it or its
+     * shape differs (recorded as a mismatch).
+     */
+    public Optional<INDArray> load(ParamSpec spec, DataType type) {
+        Entry e = byKey.get(spec.key());
+        if (e == null) {
+            return Optional.empty();
+        }
+        used.add(spec.key());
+        TensorInfo info = e.source().info(e.sourceKey());
+        long[] stored = info.shape();
+        long[] expectStored = spec.torchShape();
+        if (e.transform() == KeyMapping.Transform.SQUEEZE_1X1) {
+            expectStored = Arrays.copyOf(expectStored, expectStored.length + 2);
+            expectStored[expectStored.length - 2] = 1;
+            expectStored[expectStored.length - 1] = 1;
+        }
+        if (!Arrays.equals(stored, expectStored)) {
+            mismatched.add(spec.key() + ": checkpoint " + Arrays.toString(stored) + " ("
+                    + e.source().path().getFileName() + ":" + e.sourceKey() + "), model " + Arrays.toString(expectStored));
+            return Optional.empty();
+        }
+        INDArray a = e.source().load(e.sourceKey(), type);
+        if (e.transform() == KeyMapping.Transform.SQUEEZE_1X1) {
+            a = a.reshape('c', spec.torchShape());
+        }
+        return Optional.of(spec.layout().toGraph(a));
+    }
+
+    /** The report after binding the parameters {@code specs} (those the graph asked for). */
+    public LoadReport report(java.util.Collection<ParamSpec> specs) {
+        List<String> missing = new ArrayList<>();
+        int loaded = 0;
+        Set<String> bad = mismatched.stream().map(m -> m.substring(0, m.indexOf(':'))).collect(Collectors.toSet());
+        for (ParamSpec p : specs) {
+            if (!byKey.containsKey(p.key())) {
+                missing.add(p.key());
+            } else if (used.contains(p.key()) && !bad.contains(p.key())) {
+                loaded++;
+            }
+        }
+        Set<String> wanted = specs.stream().map(ParamSpec::key).collect(Collectors.toSet());
+        List<String> unexpected = new ArrayList<>();
+        for (Map.Entry<String, Entry> e : byKey.entrySet()) {
+            if (!wanted.contains(e.getKey())) {
+                String src = e.getValue().sourceKey();
+                unexpected.add(src.equals(e.getKey()) ? src : src + " (as " + e.getKey() + ")");
+            }
+        }
+        return new LoadReport(description, loaded, missing, unexpected, mismatched, conflicts, ignored);
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            sources.forEach(TensorSource::close);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.udadiffusion.core.state;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Renames the keys of one checkpoint format to the graph's (diffusers/transformers) keys: an ordered table of regular
+ * expression rules, each with an optional tensor transform, plus patterns of keys to ignore. One table per format,
+ * kept as data next to the model that needs it; model code never does string surgery on keys.
+ */
+public final class KeyMapping {
+
+    /** A tensor change that goes with a rename. */
+    public enum Transform {
+        NONE,
+        /** 1×1 conv weight {@code [O, I, 1, 1]} used as a Linear weight {@code [O, I]} (LDM attention). */
+        SQUEEZE_1X1
+    }
+
+    /** Full-match {@code from} rewritten to {@code to} ({@code $1}… group references allowed). */
+    public record Rule(Pattern from, String to, Transform transform) {
+    }
+
+    /** Where a checkpoint key goes: the graph key and the transform to apply. */
+    public record Target(String key, Transform transform) {
+    }
+
+    /** The identity mapping: checkpoint keys are graph keys. */
+    public static final KeyMapping IDENTITY = new KeyMapping(List.of(), List.of());
+
+    private final List<Rule> rules;
+    private final List<Pattern> ignored;
+
+    private KeyMapping(List<Rule> rules, List<Pattern> ignored) {
+        this.rules = List.copyOf(rules);
+        this.ignored = List.copyOf(ignored);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The graph key for checkpoint key {@code key}: the first matching rule wins; keys that no rule matches keep their
+     * name; ignored keys map to empty.
+     */
+    public Optional<Target> map(String key) {
+        for (Pattern p : ignored) {
+            if (p.matcher(key).matches()) {
+                return Optional.empty();
+            }
+        }
+        for (Rule r : rules) {
+            Matcher m = r.from().matcher(key);
+            if (m.matches()) {
+                return Optional.of(new Target(m.replaceFirst(r.to()), r.transform()));
+            }
+        }
+        return Optional.of(new Target(key, Transform.NONE));
+    }
+
+    /** This table's rules and ignores, then {@code other}'s (first match still wins). */
+    public KeyMapping orElse(KeyMapping other) {
+        Builder b = builder();
+        b.rules.addAll(rules);
+        b.rules.addAll(other.rules);
+        b.ignored.addAll(ignored);
+        b.ignored.addAll(other.ignored);
+        return b.build();
+    }
+
+    /** Builds a table. */
+    public static final class Builder {
+        private final List<Rule> rules = new ArrayList<>();
+        private final List<Pattern> ignored = new ArrayList<>();
+
+        public Builder rename(String regex, String replacement) {
+            return rename(regex, replacement, Transform.NONE);
+        }
+
+        public Builder rename(String regex, String replacement, Transform t) {
+            rules.add(new Rule(Pattern.compile(regex), replacement, t));
+            return this;
+        }
+
+        /** Keys that carry no parameters of ours (buffers, scheduler tables); not reported as unexpected. */
+        public Builder ignore(String regex) {
+            ignored.add(Pattern.compile(regex));
+            return this;
+        }
+
+        public KeyMapping build() {
+            return new KeyMapping(rules, ignored);
+        }
+    }
+}

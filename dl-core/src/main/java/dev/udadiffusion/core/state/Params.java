@@ -1,0 +1,112 @@
+package dev.udadiffusion.core.state;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The parameters of a graph under construction. Blocks ask for a parameter by its checkpoint key, shape and layout;
+ * {@code Params} creates the SameDiff variable of that name, filled from the bound {@link Checkpoint} when it has the
+ * key (one copy, converted to the graph layout) or else from the block's initialiser with this object's seeded random
+ * stream. After building, {@link #report()} says what was missing or left over.
+ */
+public final class Params {
+
+    private final SameDiff sd;
+    private final DataType type;
+    private final Random rng;
+    private final Checkpoint checkpoint;
+    private final Map<String, ParamSpec> specs = new LinkedHashMap<>();
+
+    private Params(SameDiff sd, DataType type, long seed, Checkpoint checkpoint) {
+        this.sd = sd;
+        this.type = type;
+        this.rng = new Random(seed);
+        this.checkpoint = checkpoint;
+    }
+
+    /** Fresh parameters from the blocks' initialisers (torch defaults), drawn from a stream seeded with {@code seed}. */
+    public static Params init(SameDiff sd, DataType type, long seed) {
+        return new Params(sd, type, seed, null);
+    }
+
+    /** Parameters loaded from {@code checkpoint}; any it lacks are initialised (and reported). */
+    public static Params load(SameDiff sd, DataType type, Checkpoint checkpoint) {
+        return new Params(sd, type, 0, checkpoint);
+    }
+
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    public DataType dataType() {
+        return type;
+    }
+
+    /**
+     * The variable for checkpoint key {@code key}: created on first request, returned again (shared) on later requests
+     * with the same shape and layout.
+     */
+    public SDVariable get(String key, long[] torchShape, Layout layout, Init init) {
+        ParamSpec spec = new ParamSpec(key, torchShape, layout);
+        ParamSpec prev = specs.get(key);
+        if (prev != null) {
+            if (!prev.equals(spec)) {
+                throw new IllegalStateException("parameter " + key + " requested as " + spec + " but exists as " + prev);
+            }
+            return sd.getVariable(key);
+        }
+        INDArray value = null;
+        if (checkpoint != null) {
+            value = checkpoint.load(spec, type).orElse(null);
+        }
+        if (value == null) {
+            value = layout.toGraph(init.create(torchShape, type, rng));
+        }
+        if (!Arrays.equals(value.shape(), layout.graphShape(torchShape))) {
+            throw new IllegalStateException("initialiser for " + key + " gave shape " + Arrays.toString(value.shape()));
+        }
+        specs.put(key, spec);
+        return sd.var(key, value);
+    }
+
+    /** All parameters requested so far, in creation order. */
+    public Map<String, ParamSpec> specs() {
+        return Collections.unmodifiableMap(specs);
+    }
+
+    /** Total number of parameter elements. */
+    public long count() {
+        return specs.values().stream().mapToLong(ParamSpec::numel).sum();
+    }
+
+    /** The bound checkpoint, if any. */
+    public Optional<Checkpoint> checkpoint() {
+        return Optional.ofNullable(checkpoint);
+    }
+
+    /** What the bound checkpoint provided, lacked and had in excess; an empty clean report without one. */
+    public LoadReport report() {
+        if (checkpoint == null) {
+            return new LoadReport("(no checkpoint)", 0, java.util.List.of(), java.util.List.of(), java.util.List.of(),
+                    java.util.List.of(), java.util.List.of());
+        }
+        return checkpoint.report(specs.values());
+    }
+
+    /** The current value of a parameter in checkpoint (torch) layout. */
+    public INDArray torchValue(String key) {
+        ParamSpec spec = specs.get(key);
+        if (spec == null) {
+            throw new IllegalArgumentException("no parameter " + key);
+        }
+        return spec.layout().toTorch(sd.getArrForVarName(key));
+    }
+}

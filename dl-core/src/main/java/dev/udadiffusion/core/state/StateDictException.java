@@ -1,0 +1,16 @@
+package dev.udadiffusion.core.state;
+
+/** A checkpoint that does not fit the graph: missing, unexpected or mis-shaped keys, all listed in the message. */
+public class StateDictException extends RuntimeException {
+    private final transient LoadReport report;
+
+    public StateDictException(String message, LoadReport report) {
+        super(message);
+        this.report = report;
+    }
+
+    /** The full report, or null when the problem is not a key mismatch. */
+    public LoadReport report() {
+        return report;
+    }
+}
