@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * Renames the keys of one checkpoint format to the graph's (diffusers/transformers) keys: an ordered table of regular
- * expression rules, each with an optional tensor transform, plus patterns of keys to ignore. One table per format,
- * kept as data next to the model that needs it; model code never does string surgery on keys.
+ * expression substitutions applied one after the other (like diffusers' conversion scripts: strip the prefix, then
+ * rename blocks, then sub-modules), each with an optional tensor transform, plus patterns of keys to ignore. One table
+ * per format, kept as data next to the model that needs it; model code never does string surgery on keys.
  */
 public final class KeyMapping {
 
@@ -20,7 +21,7 @@ public final class KeyMapping {
         SQUEEZE_1X1
     }
 
-    /** Full-match {@code from} rewritten to {@code to} ({@code $1}… group references allowed). */
+    /** Every match of {@code from} in the key is replaced by {@code to} ({@code $1}… group references allowed). */
     public record Rule(Pattern from, String to, Transform transform) {
     }
 
@@ -44,8 +45,9 @@ public final class KeyMapping {
     }
 
     /**
-     * The graph key for checkpoint key {@code key}: the first matching rule wins; keys that no rule matches keep their
-     * name; ignored keys map to empty.
+     * The graph key for checkpoint key {@code key}: every rule is applied in order to the result of the previous ones;
+     * the transform of the last rule that matched with a transform is kept. Keys matching an ignore pattern (checked on
+     * the original key, in full) map to empty.
      */
     public Optional<Target> map(String key) {
         for (Pattern p : ignored) {
@@ -53,16 +55,21 @@ public final class KeyMapping {
                 return Optional.empty();
             }
         }
+        String k = key;
+        Transform t = Transform.NONE;
         for (Rule r : rules) {
-            Matcher m = r.from().matcher(key);
-            if (m.matches()) {
-                return Optional.of(new Target(m.replaceFirst(r.to()), r.transform()));
+            Matcher m = r.from().matcher(k);
+            if (m.find()) {
+                k = m.replaceAll(r.to());
+                if (r.transform() != Transform.NONE) {
+                    t = r.transform();
+                }
             }
         }
-        return Optional.of(new Target(key, Transform.NONE));
+        return Optional.of(new Target(k, t));
     }
 
-    /** This table's rules and ignores, then {@code other}'s (first match still wins). */
+    /** This table's rules and ignores, then {@code other}'s. */
     public KeyMapping orElse(KeyMapping other) {
         Builder b = builder();
         b.rules.addAll(rules);

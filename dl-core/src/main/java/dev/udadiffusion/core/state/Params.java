@@ -101,6 +101,19 @@ public final class Params {
         return checkpoint.report(specs.values());
     }
 
+    /**
+     * Frees the off-heap memory of every parameter array now instead of at the next GC (M2.1 frees off-heap buffers only
+     * when the Java object is collected). The graph is unusable afterwards.
+     */
+    public void release() {
+        for (String key : specs.keySet()) {
+            INDArray a = sd.getArrForVarName(key);
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
+
     /** The current value of a parameter in checkpoint (torch) layout. */
     public INDArray torchValue(String key) {
         ParamSpec spec = specs.get(key);

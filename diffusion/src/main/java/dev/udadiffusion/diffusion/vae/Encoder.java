@@ -1,0 +1,46 @@
+package dev.udadiffusion.diffusion.vae;
+
+import dev.udadiffusion.core.nn.Activations;
+import dev.udadiffusion.core.nn.Conv2d;
+import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.state.Params;
+import dev.udadiffusion.diffusion.blocks.Downsample2D;
+import dev.udadiffusion.diffusion.blocks.ResnetBlock2D;
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+/** diffusers VAE {@code Encoder} (double_z): image [B, 3, H, W] → [B, 2·latent, H/f, W/f]. */
+public final class Encoder {
+
+    static final double EPS = 1e-6;
+
+    private Encoder() {
+    }
+
+    public static SDVariable forward(Params p, String prefix, SDVariable image, AutoencoderKLConfig c) {
+        List<Integer> ch = c.blockOutChannels();
+        int groups = c.normNumGroups();
+        // 1. conv_in
+        SDVariable h = Conv2d.forward(p, prefix + ".conv_in", image, c.inChannels(), ch.get(0), 3, 1, 1, true);
+        // 2. down blocks: layers_per_block resnets, then a downsampler except after the last block
+        int in = ch.get(0);
+        for (int i = 0; i < ch.size(); i++) {
+            int out = ch.get(i);
+            String b = prefix + ".down_blocks." + i;
+            for (int j = 0; j < c.layersPerBlock(); j++) {
+                h = ResnetBlock2D.forward(p, b + ".resnets." + j, h, j == 0 ? in : out, out, null, 0, groups, EPS);
+            }
+            if (i < ch.size() - 1) {
+                h = Downsample2D.forward(p, b + ".downsamplers.0", h, out, 0);
+            }
+            in = out;
+        }
+        // 3. mid block
+        int top = ch.get(ch.size() - 1);
+        h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, EPS, c.midBlockAddAttention());
+        // 4. post-process
+        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, top, EPS, true);
+        h = Activations.silu(p.sameDiff(), h);
+        return Conv2d.forward(p, prefix + ".conv_out", h, top, 2 * c.latentChannels(), 3, 1, 1, true);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.udadiffusion.diffusion.vae;
+
+import dev.udadiffusion.core.nn.Attention;
+import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.state.Params;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * The VAE mid-block attention (diffusers {@code Attention} built from the old {@code AttentionBlock}): group_norm over
+ * [B, C, H, W], then single-head self-attention over the H·W tokens with scale 1/sqrt(C) (to_q/to_k/to_v/to_out.0
+ * Linear C→C with bias), reshaped back and added to the input.
+ */
+public final class VaeAttentionBlock {
+
+    private VaeAttentionBlock() {
+    }
+
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int channels, int groups, double eps) {
+        SameDiff sd = p.sameDiff();
+        SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true);
+        SDVariable tokens = h.reshape(sd.concat(0, x.shape().get(org.nd4j.autodiff.samediff.SDIndex.interval(0, 2)),
+                sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L)))).permute(0, 2, 1); // [B, C, HW] -> [B, HW, C]
+        SDVariable a = Attention.forward(p, prefix, tokens, null, channels, channels, 1, channels, true, -1);
+        SDVariable back = a.permute(0, 2, 1).reshape(x.shape()); // [B, HW, C] -> [B, C, H, W]
+        return back.add(x);
+    }
+}
