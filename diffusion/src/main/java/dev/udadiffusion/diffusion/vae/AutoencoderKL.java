@@ -38,6 +38,7 @@ public final class AutoencoderKL implements AutoCloseable {
     private final SameDiff sd;
     private final Params params;
     private final LoadReport report;
+    private boolean tiling;
 
     private AutoencoderKL(AutoencoderKLConfig config, SameDiff sd, Params params) {
         this.config = config;
@@ -138,11 +139,45 @@ public final class AutoencoderKL implements AutoCloseable {
         }
     }
 
+    /**
+     * Tiled encode/decode for large images (diffusers' {@code enable_tiling}): inputs larger than one tile
+     * ({@code sample_size} pixels, {@code sample_size / 8} latents) are processed in overlapping tiles, so memory stays
+     * bounded; results differ slightly from untiled processing near tile borders.
+     */
+    public AutoencoderKL setTiling(boolean enabled) {
+        this.tiling = enabled;
+        return this;
+    }
+
+    public boolean tiling() {
+        return tiling;
+    }
+
+    private static final double TILE_OVERLAP = 0.25;
+
     /** Encodes images [B, 3, H, W] in [-1, 1]; H and W must be multiples of the downscale factor. */
     public Posterior encode(INDArray image) {
         checkImage(image);
+        int tile = config.sampleSize();
+        if (tiling && (image.size(2) > tile || image.size(3) > tile)) {
+            INDArray moments = VaeTiling.tiled(image, tile, tile / config.downscale(), TILE_OVERLAP,
+                    t -> sd.output(Map.of("image", t.castTo(DataType.FLOAT)), MOMENTS).get(MOMENTS));
+            return posterior(moments);
+        }
         Map<String, INDArray> o = sd.output(Map.of("image", image.castTo(DataType.FLOAT)), MOMENTS, MEAN, LOGVAR, STD);
         return new Posterior(o.get(MOMENTS), o.get(MEAN), o.get(LOGVAR), o.get(STD));
+    }
+
+    /** The posterior of given moments [B, 2·latent, h, w] (eager, same formulas as the graph). */
+    public Posterior posterior(INDArray moments) {
+        long l = config.latentChannels();
+        INDArray mean = moments.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, l)).dup();
+        INDArray logvar = org.nd4j.linalg.ops.transforms.Transforms.max(org.nd4j.linalg.ops.transforms.Transforms.min(
+                moments.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(l, 2 * l)).dup(), 20.0), -30.0);
+        INDArray std = org.nd4j.linalg.ops.transforms.Transforms.exp(logvar.mul(0.5));
+        return new Posterior(moments, mean, logvar, std);
     }
 
     /** Decodes latents [B, latent, h, w] (unscaled) to images in about [-1, 1]. */
@@ -150,6 +185,11 @@ public final class AutoencoderKL implements AutoCloseable {
         if (z.rank() != 4 || z.size(1) != config.latentChannels()) {
             throw new IllegalArgumentException("latents must be [B, " + config.latentChannels() + ", h, w], got "
                     + java.util.Arrays.toString(z.shape()));
+        }
+        int tile = config.sampleSize() / config.downscale();
+        if (tiling && (z.size(2) > tile || z.size(3) > tile)) {
+            return VaeTiling.tiled(z, tile, config.sampleSize(), TILE_OVERLAP,
+                    t -> sd.output(Map.of("z", t.castTo(DataType.FLOAT)), DECODED).get(DECODED));
         }
         return sd.output(Map.of("z", z.castTo(DataType.FLOAT)), DECODED).get(DECODED);
     }

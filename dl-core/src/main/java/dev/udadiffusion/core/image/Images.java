@@ -1,0 +1,138 @@
+package dev.udadiffusion.core.image;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * RGB images ↔ tensors the way diffusers' {@code VaeImageProcessor} converts them: pixels / 255 → [0, 1] → 2x − 1
+ * into [1, 3, H, W]; back: (x / 2 + 0.5) clamped to [0, 1], × 255, rounded half to even (numpy's {@code round}), uint8.
+ */
+public final class Images {
+
+    private Images() {
+    }
+
+    /** Reads a PNG, JPEG, BMP or GIF file as 8-bit RGB; throws naming the file when it cannot. */
+    public static BufferedImage read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + ": file does not exist");
+        }
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (javax.imageio.IIOException e) {
+            throw new IllegalArgumentException(file + ": unreadable image (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new IllegalArgumentException(file + ": not an image in a supported format (PNG, JPEG, BMP, GIF)");
+        }
+        return img;
+    }
+
+    /** [1, 3, H, W] float in [-1, 1]. */
+    public static INDArray toTensor(BufferedImage img) {
+        int h = img.getHeight();
+        int w = img.getWidth();
+        float[] v = new float[3 * h * w];
+        int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < h * w; i++) {
+            int p = rgb[i];
+            v[i] = unit((p >> 16) & 0xff);
+            v[h * w + i] = unit((p >> 8) & 0xff);
+            v[2 * h * w + i] = unit(p & 0xff);
+        }
+        return Nd4j.create(v, new long[] {1, 3, h, w});
+    }
+
+    private static float unit(int c) {
+        float x = c / 255.0f;
+        return 2.0f * x - 1.0f;
+    }
+
+    /** Reads a file into [1, 3, H, W] in [-1, 1], requiring H and W to be multiples of {@code multiple}. */
+    public static INDArray readTensor(Path file, int multiple) {
+        BufferedImage img = read(file);
+        if (img.getHeight() % multiple != 0 || img.getWidth() % multiple != 0) {
+            throw new IllegalArgumentException(file + ": image is " + img.getWidth() + "x" + img.getHeight()
+                    + "; width and height must be multiples of " + multiple);
+        }
+        return toTensor(img);
+    }
+
+    /** One image from [3, H, W] or [1, 3, H, W] values in about [-1, 1]. */
+    public static BufferedImage fromTensor(INDArray x) {
+        INDArray t = x.rank() == 4 ? x.slice(0) : x;
+        if (t.rank() != 3 || t.size(0) != 3) {
+            throw new IllegalArgumentException("expected [3, H, W] or [1, 3, H, W], got " + java.util.Arrays.toString(x.shape()));
+        }
+        int h = (int) t.size(1);
+        int w = (int) t.size(2);
+        float[] v = t.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[h * w];
+        for (int i = 0; i < h * w; i++) {
+            rgb[i] = (byte8(v[i]) << 16) | (byte8(v[h * w + i]) << 8) | byte8(v[2 * h * w + i]);
+        }
+        img.setRGB(0, 0, w, h, rgb, 0, w);
+        return img;
+    }
+
+    /** diffusers' denormalisation of one value in [-1, 1] to a byte. */
+    public static int byte8(float x) {
+        float u = x / 2.0f + 0.5f;
+        u = Math.min(1.0f, Math.max(0.0f, u));
+        return (int) Math.rint(u * 255.0f);
+    }
+
+    /** Writes PNG (or JPEG for .jpg/.jpeg) atomically: a temp file in the same folder, then a move. */
+    public static void write(BufferedImage img, Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String format = name.endsWith(".jpg") || name.endsWith(".jpeg") ? "jpeg" : "png";
+        if (!format.equals("jpeg") && !name.endsWith(".png")) {
+            throw new IllegalArgumentException(file + ": choose a .png, .jpg or .jpeg file name");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            if (!ImageIO.write(img, format, tmp.toFile())) {
+                throw new IllegalStateException("no ImageIO writer for " + format);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write image: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /** Writes [3, H, W] / [1, 3, H, W] values in [-1, 1] as an image file. */
+    public static void writeTensor(INDArray x, Path file) {
+        write(fromTensor(x), file);
+    }
+
+}
