@@ -31,6 +31,13 @@ public final class Attention {
      */
     public static SDVariable forward(Params p, String prefix, SDVariable x, SDVariable context, int queryDim,
             int contextDim, int heads, int headDim, boolean qkvBias, long queryTokens) {
+        return forward(p, prefix, x, context, queryDim, contextDim, heads, headDim, qkvBias, queryTokens,
+                DEFAULT_QUERY_CHUNK);
+    }
+
+    /** As above with an explicit query chunk size. */
+    public static SDVariable forward(Params p, String prefix, SDVariable x, SDVariable context, int queryDim,
+            int contextDim, int heads, int headDim, boolean qkvBias, long queryTokens, int queryChunk) {
         int inner = heads * headDim;
         SDVariable ctx = context == null ? x : context;
         int ctxDim = context == null ? queryDim : contextDim;
@@ -38,7 +45,7 @@ public final class Attention {
         SDVariable k = Linear.forward(p, prefix + ".to_k", ctx, 3, ctxDim, inner, qkvBias);
         SDVariable v = Linear.forward(p, prefix + ".to_v", ctx, 3, ctxDim, inner, qkvBias);
         SDVariable o = multiHead(p.sameDiff(), q, k, v, heads, headDim, 1.0 / Math.sqrt(headDim), queryTokens,
-                DEFAULT_QUERY_CHUNK, null);
+                queryChunk, null);
         return Linear.forward(p, prefix + ".to_out.0", o, 3, inner, queryDim, true);
     }
 

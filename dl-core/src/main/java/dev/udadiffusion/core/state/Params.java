@@ -24,22 +24,33 @@ public final class Params {
     private final Random rng;
     private final Checkpoint checkpoint;
     private final Map<String, ParamSpec> specs = new LinkedHashMap<>();
+    private final Params shareFrom;
 
-    private Params(SameDiff sd, DataType type, long seed, Checkpoint checkpoint) {
+    private Params(SameDiff sd, DataType type, long seed, Checkpoint checkpoint, Params shareFrom) {
         this.sd = sd;
         this.type = type;
         this.rng = new Random(seed);
         this.checkpoint = checkpoint;
+        this.shareFrom = shareFrom;
+    }
+
+    /**
+     * Parameters of a second graph of the same model (e.g. built for another input size) that use the very arrays of
+     * {@code source} — no copy, and training one graph updates the other. Every requested key must exist in
+     * {@code source} with the same spec.
+     */
+    public static Params shared(SameDiff sd, Params source) {
+        return new Params(sd, source.type, 0, null, source);
     }
 
     /** Fresh parameters from the blocks' initialisers (torch defaults), drawn from a stream seeded with {@code seed}. */
     public static Params init(SameDiff sd, DataType type, long seed) {
-        return new Params(sd, type, seed, null);
+        return new Params(sd, type, seed, null, null);
     }
 
     /** Parameters loaded from {@code checkpoint}; any it lacks are initialised (and reported). */
     public static Params load(SameDiff sd, DataType type, Checkpoint checkpoint) {
-        return new Params(sd, type, 0, checkpoint);
+        return new Params(sd, type, 0, checkpoint, null);
     }
 
     public SameDiff sameDiff() {
@@ -64,6 +75,15 @@ public final class Params {
             return sd.getVariable(key);
         }
         INDArray value = null;
+        if (shareFrom != null) {
+            ParamSpec theirs = shareFrom.specs.get(key);
+            if (!spec.equals(theirs)) {
+                throw new IllegalStateException("shared parameter " + key + " requested as " + spec + " but the source has "
+                        + theirs);
+            }
+            specs.put(key, spec);
+            return sd.var(key, shareFrom.sd.getArrForVarName(key));
+        }
         if (checkpoint != null) {
             value = checkpoint.load(spec, type).orElse(null);
         }

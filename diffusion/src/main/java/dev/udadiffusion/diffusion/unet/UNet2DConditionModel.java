@@ -1,0 +1,246 @@
+package dev.udadiffusion.diffusion.unet;
+
+import dev.udadiffusion.core.nn.Activations;
+import dev.udadiffusion.core.nn.Conv2d;
+import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.nn.Timesteps;
+import dev.udadiffusion.core.safetensors.TensorSource;
+import dev.udadiffusion.core.state.Checkpoint;
+import dev.udadiffusion.core.state.LoadReport;
+import dev.udadiffusion.core.state.Params;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * diffusers {@code UNet2DConditionModel} (SD1.x/2.x): predicts noise (or v) from noisy latents, timesteps and text
+ * embeddings, optionally with ControlNet residuals added to the skip connections and the mid-block output.
+ *
+ * <p>One SameDiff graph is built per latent size (so attention knows its token count and processes queries in
+ * bounded chunks) and per residual mode; all graphs share the same parameter arrays. Owns its arrays; not thread-safe.
+ */
+public final class UNet2DConditionModel implements AutoCloseable {
+
+    public static final String SAMPLE = "sample";
+    public static final String TIMESTEPS = "timesteps";
+    public static final String CONTEXT = "encoder_hidden_states";
+    public static final String DOWN_RESIDUAL = "down_block_additional_residuals.";
+    public static final String MID_RESIDUAL = "mid_block_additional_residual";
+    public static final String OUTPUT = "unet.sample";
+
+    /** A built graph: its SameDiff and parameters. */
+    public record Graph(SameDiff sd, Params params, long height, long width, boolean residuals, int numResiduals) {
+    }
+
+    private record Key(long h, long w, boolean residuals) {
+    }
+
+    private final UNet2DConditionConfig config;
+    private final Params root;
+    private final LoadReport report;
+    private final Map<Key, Graph> graphs = new HashMap<>();
+    private int queryChunk = dev.udadiffusion.core.nn.Attention.DEFAULT_QUERY_CHUNK;
+
+    private UNet2DConditionModel(UNet2DConditionConfig config, Params root) {
+        this.config = config;
+        this.root = root;
+        Graph first = build(root, config.sampleSize(), config.sampleSize(), false);
+        graphs.put(new Key(first.height(), first.width(), false), first);
+        this.report = root.report();
+    }
+
+    public static UNet2DConditionModel random(UNet2DConditionConfig config, long seed) {
+        return new UNet2DConditionModel(config, Params.init(Graphs.newSameDiff(), DataType.FLOAT, seed));
+    }
+
+    /** Loads diffusers- or LDM-named weights strictly (one error listing every key problem). */
+    public static UNet2DConditionModel load(UNet2DConditionConfig config, Path... weights) {
+        List<TensorSource> sources = new ArrayList<>();
+        try {
+            for (Path w : weights) {
+                sources.add(TensorSource.open(w));
+            }
+            try (Checkpoint ck = Checkpoint.of(UNetKeys.detect(sources, config), sources)) {
+                UNet2DConditionModel m = new UNet2DConditionModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+                m.report.requireClean();
+                return m;
+            }
+        } finally {
+            sources.forEach(TensorSource::close);
+        }
+    }
+
+    /** Loads a diffusers {@code unet/} folder (config.json + diffusion_pytorch_model.safetensors or its index). */
+    public static UNet2DConditionModel load(Path folder) {
+        UNet2DConditionConfig cfg = UNet2DConditionConfig.read(folder.resolve("config.json"));
+        for (String name : List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.safetensors.index.json")) {
+            if (Files.isRegularFile(folder.resolve(name))) {
+                return load(cfg, folder.resolve(name));
+            }
+        }
+        throw new IllegalArgumentException(folder + ": no diffusion_pytorch_model.safetensors (pickle .bin files are "
+                + "not loaded; convert them to safetensors)");
+    }
+
+    public UNet2DConditionConfig config() {
+        return config;
+    }
+
+    /** Parameters of the first graph (the owner of all arrays). */
+    public Params params() {
+        return root;
+    }
+
+    public LoadReport loadReport() {
+        return report;
+    }
+
+    /**
+     * Attention processes queries in chunks of this many tokens (bounding the score tensor to
+     * B·heads·chunk·keys floats). Applies to graphs built after the call; existing ones are dropped.
+     */
+    public synchronized UNet2DConditionModel setAttentionQueryChunk(int tokens) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("query chunk must be positive");
+        }
+        queryChunk = tokens;
+        graphs.clear();
+        return this;
+    }
+
+    /** The graph for latents of size h×w, with or without ControlNet residual inputs (built on first use). */
+    public synchronized Graph graph(long h, long w, boolean residuals) {
+        int m = config.sizeMultiple();
+        if (h % m != 0 || w % m != 0) {
+            throw new IllegalArgumentException("latent height and width must be multiples of " + m + ", got " + h + "x" + w);
+        }
+        return graphs.computeIfAbsent(new Key(h, w, residuals),
+                k -> build(Params.shared(Graphs.newSameDiff(), root), h, w, residuals));
+    }
+
+    /** Noise prediction for sample [B, C, h, w], timesteps [B] (or one value for all), text embeddings [B, S, D]. */
+    public INDArray predict(INDArray sample, INDArray timesteps, INDArray encoderHiddenStates) {
+        return predict(sample, timesteps, encoderHiddenStates, null, null);
+    }
+
+    /** The same, adding ControlNet residuals (one per skip tensor, plus the mid-block residual) when given. */
+    public INDArray predict(INDArray sample, INDArray timesteps, INDArray encoderHiddenStates,
+            List<INDArray> downResiduals, INDArray midResidual) {
+        boolean res = downResiduals != null;
+        Graph g = graph(sample.size(2), sample.size(3), res);
+        Map<String, INDArray> feeds = new HashMap<>();
+        feeds.put(SAMPLE, sample.castTo(DataType.FLOAT));
+        feeds.put(TIMESTEPS, batchTimesteps(timesteps, sample.size(0)));
+        feeds.put(CONTEXT, encoderHiddenStates.castTo(DataType.FLOAT));
+        if (res) {
+            if (downResiduals.size() != g.numResiduals() || midResidual == null) {
+                throw new IllegalArgumentException("expected " + g.numResiduals() + " down residuals and a mid residual, got "
+                        + downResiduals.size() + (midResidual == null ? " and no mid residual" : ""));
+            }
+            for (int i = 0; i < downResiduals.size(); i++) {
+                feeds.put(DOWN_RESIDUAL + i, downResiduals.get(i).castTo(DataType.FLOAT));
+            }
+            feeds.put(MID_RESIDUAL, midResidual.castTo(DataType.FLOAT));
+        }
+        return g.sd().output(feeds, OUTPUT).get(OUTPUT);
+    }
+
+    /** Timesteps as float [B]: one value is repeated for the batch, as diffusers' {@code expand}. */
+    static INDArray batchTimesteps(INDArray t, long batch) {
+        INDArray f = t.castTo(DataType.FLOAT).reshape(-1);
+        if (f.length() == batch) {
+            return f;
+        }
+        if (f.length() == 1) {
+            return Nd4j.valueArrayOf(new long[] {batch}, f.getFloat(0), DataType.FLOAT);
+        }
+        throw new IllegalArgumentException("timesteps " + Arrays.toString(t.shape()) + " do not match batch " + batch);
+    }
+
+    private Graph build(Params p, long h, long w, boolean residuals) {
+        SameDiff sd = p.sameDiff();
+        UNet2DConditionConfig c = config;
+        List<Integer> ch = c.blockOutChannels();
+        List<Integer> heads = c.heads();
+        List<Integer> layers = c.transformerLayers();
+        int n = ch.size();
+        SDVariable sample = sd.placeHolder(SAMPLE, DataType.FLOAT, -1, c.inChannels(), h, w);
+        SDVariable timesteps = sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
+        SDVariable context = sd.placeHolder(CONTEXT, DataType.FLOAT, -1, -1, c.crossDim());
+        // 0. center input
+        SDVariable x = c.centerInputSample() ? sample.mul(2.0).sub(1.0) : sample;
+        // 1. time
+        SDVariable tProj = Timesteps.sinusoidal(sd, timesteps, ch.get(0), c.flipSinToCos(), c.freqShift(), 10000, 1,
+                DataType.FLOAT);
+        SDVariable temb = TimestepEmbedding.forward(p, "time_embedding", tProj, ch.get(0), c.timeEmbedDim());
+        UNetContext ctx = new UNetContext(p, temb, context, c, h, w, queryChunk);
+        // 2. pre-process
+        SDVariable hs = Conv2d.forward(p, "conv_in", x, c.inChannels(), ch.get(0), 3, 1, 1, true);
+        List<SDVariable> skips = new ArrayList<>();
+        skips.add(hs);
+        // 3. down
+        int in = ch.get(0);
+        for (int i = 0; i < n; i++) {
+            int out = ch.get(i);
+            boolean last = i == n - 1;
+            String prefix = "down_blocks." + i;
+            if (c.downBlockTypes().get(i).equals("CrossAttnDownBlock2D")) {
+                hs = CrossAttnDownBlock2D.forward(ctx, prefix, hs, in, out, heads.get(i), layers.get(i), ctx.tokens(i),
+                        !last, skips);
+            } else {
+                hs = DownBlock2D.forward(ctx, prefix, hs, in, out, !last, skips);
+            }
+            in = out;
+        }
+        // 4. ControlNet residuals on the skips
+        if (residuals) {
+            for (int i = 0; i < skips.size(); i++) {
+                SDVariable r = sd.placeHolder(DOWN_RESIDUAL + i, DataType.FLOAT, -1, -1, -1, -1);
+                skips.set(i, skips.get(i).add(r));
+            }
+        }
+        int numSkips = skips.size();
+        // 5. mid
+        int top = ch.get(n - 1);
+        hs = UNetMidBlock2DCrossAttn.forward(ctx, "mid_block", hs, top, heads.get(n - 1), layers.get(n - 1), ctx.tokens(n - 1));
+        if (residuals) {
+            hs = hs.add(sd.placeHolder(MID_RESIDUAL, DataType.FLOAT, -1, -1, -1, -1));
+        }
+        // 6. up
+        ArrayDeque<SDVariable> stack = new ArrayDeque<>(skips);
+        int prevOut = top;
+        for (int i = 0; i < n; i++) {
+            int out = ch.get(n - 1 - i);
+            int skipIn = ch.get(Math.max(n - 2 - i, 0));
+            boolean last = i == n - 1;
+            boolean attn = c.upBlockTypes().get(i).equals("CrossAttnUpBlock2D");
+            int level = n - 1 - i;
+            hs = UpBlock2D.forward(ctx, "up_blocks." + i, hs, prevOut, out, skipIn, attn ? heads.get(level) : 0,
+                    layers.get(level), ctx.tokens(level), !last, stack);
+            prevOut = out;
+        }
+        // 7. post-process
+        hs = GroupNorm.forward(p, "conv_norm_out", hs, 4, c.normNumGroups(), ch.get(0), c.normEps(), true);
+        hs = Activations.silu(sd, hs);
+        hs = Conv2d.forward(p, "conv_out", hs, ch.get(0), c.outChannels(), 3, 1, 1, true);
+        sd.identity(OUTPUT, hs);
+        return new Graph(sd, p, h, w, residuals, numSkips);
+    }
+
+    @Override
+    public void close() {
+        root.release();
+        graphs.clear();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.udadiffusion.diffusion.unet;
+
+import dev.udadiffusion.diffusion.blocks.ResnetBlock2D;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+/** diffusers {@code UNetMidBlock2DCrossAttn} (one attention layer): ResNet → Transformer2DModel → ResNet. */
+final class UNetMidBlock2DCrossAttn {
+
+    private UNetMidBlock2DCrossAttn() {
+    }
+
+    static SDVariable forward(UNetContext c, String prefix, SDVariable x, int channels, int heads, int layers, long tokens) {
+        int t = c.config().timeEmbedDim();
+        SDVariable h = ResnetBlock2D.forward(c.p(), prefix + ".resnets.0", x, channels, channels, c.temb(), t, c.groups(), c.eps());
+        h = Transformer2DModel.forward(c.p(), prefix + ".attentions.0", h, c.context(), channels, heads, layers,
+                c.config().crossDim(), c.groups(), c.config().useLinearProjection(), tokens, c.queryChunk());
+        return ResnetBlock2D.forward(c.p(), prefix + ".resnets.1", h, channels, channels, c.temb(), t, c.groups(), c.eps());
+    }
+}
