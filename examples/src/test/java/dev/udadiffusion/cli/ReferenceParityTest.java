@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ReferenceParityTest {
 
     /** Fixtures whose model kind is implemented. */
-    static final Set<String> CHECKED = Set.of("vae_tiny", "unet_tiny", "half_precision");
+    static final Set<String> CHECKED = Set.of("vae_tiny", "unet_tiny", "half_precision", "schedulers");
 
     @Test
     void allReferenceFixtures() {

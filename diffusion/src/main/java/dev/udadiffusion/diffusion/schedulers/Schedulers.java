@@ -1,0 +1,52 @@
+package dev.udadiffusion.diffusion.schedulers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.udadiffusion.core.config.Configs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Creates schedulers by diffusers class name, e.g. from a {@code scheduler/scheduler_config.json}. */
+public final class Schedulers {
+
+    /** The diffusers class names this library implements. */
+    public static final List<String> NAMES = List.of("DDIMScheduler", "DDPMScheduler", "PNDMScheduler",
+            "EulerDiscreteScheduler", "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler",
+            "UniPCMultistepScheduler");
+
+    private Schedulers() {
+    }
+
+    public static Scheduler create(String className, SchedulerConfig c) {
+        return switch (className) {
+            case "DDIMScheduler" -> new DDIMScheduler(c);
+            case "DDPMScheduler" -> new DDPMScheduler(c);
+            case "PNDMScheduler" -> new PNDMScheduler(c);
+            case "EulerDiscreteScheduler" -> new EulerDiscreteScheduler(c);
+            case "EulerAncestralDiscreteScheduler" -> new EulerAncestralDiscreteScheduler(c);
+            case "DPMSolverMultistepScheduler" -> new DPMSolverMultistepScheduler(c);
+            case "UniPCMultistepScheduler" -> new UniPCMultistepScheduler(c);
+            default -> throw new IllegalArgumentException("scheduler " + className + " is not supported (" + NAMES + ")");
+        };
+    }
+
+    /**
+     * Reads a scheduler_config.json; {@code className} overrides its {@code _class_name} (as diffusers'
+     * {@code OtherScheduler.from_config(config)} does), null keeps it.
+     */
+    public static Scheduler fromConfig(Path file, String className) {
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+        String cls = className != null ? className : n.path("_class_name").asText("");
+        if (cls.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no _class_name; name the scheduler explicitly");
+        }
+        return create(cls, Configs.read(n, SchedulerConfig.class, file.toString()));
+    }
+}
