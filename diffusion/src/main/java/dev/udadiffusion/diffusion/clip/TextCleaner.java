@@ -38,6 +38,10 @@ final class TextCleaner {
     }
 
     static String clean(String text) {
+        if (isPlainAscii(text)) {
+            // nothing for ftfy to fix in printable ASCII without entities: only whitespace and case
+            return WHITESPACE.matcher(text).replaceAll(" ").strip().toLowerCase(java.util.Locale.ROOT);
+        }
         String t = text;
         if (t.indexOf('<') < 0 && t.indexOf('&') >= 0) {
             t = unescapeHtml(t);
@@ -48,6 +52,16 @@ final class TextCleaner {
         t = Normalizer.normalize(t, Normalizer.Form.NFC);
         t = WHITESPACE.matcher(t).replaceAll(" ").strip();
         return t.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static boolean isPlainAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x7f || c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == '&') {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String unescapeHtml(String s) {
