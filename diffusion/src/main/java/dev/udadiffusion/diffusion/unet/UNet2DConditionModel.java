@@ -4,7 +4,6 @@ import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Graphs;
-import dev.udadiffusion.core.nn.Timesteps;
 import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
@@ -178,45 +177,21 @@ public final class UNet2DConditionModel implements AutoCloseable {
         SDVariable sample = sd.placeHolder(SAMPLE, DataType.FLOAT, -1, c.inChannels(), h, w);
         SDVariable timesteps = sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
         SDVariable context = sd.placeHolder(CONTEXT, DataType.FLOAT, -1, -1, c.crossDim());
-        // 0. center input
-        SDVariable x = c.centerInputSample() ? sample.mul(2.0).sub(1.0) : sample;
-        // 1. time
-        SDVariable tProj = Timesteps.sinusoidal(sd, timesteps, ch.get(0), c.flipSinToCos(), c.freqShift(), 10000, 1,
-                DataType.FLOAT);
-        SDVariable temb = TimestepEmbedding.forward(p, "time_embedding", tProj, ch.get(0), c.timeEmbedDim());
-        UNetContext ctx = new UNetContext(p, temb, context, c, h, w, queryChunk);
-        // 2. pre-process
-        SDVariable hs = Conv2d.forward(p, "conv_in", x, c.inChannels(), ch.get(0), 3, 1, 1, true);
-        List<SDVariable> skips = new ArrayList<>();
-        skips.add(hs);
-        // 3. down
-        int in = ch.get(0);
-        for (int i = 0; i < n; i++) {
-            int out = ch.get(i);
-            boolean last = i == n - 1;
-            String prefix = "down_blocks." + i;
-            if (c.downBlockTypes().get(i).equals("CrossAttnDownBlock2D")) {
-                hs = CrossAttnDownBlock2D.forward(ctx, prefix, hs, in, out, heads.get(i), layers.get(i), ctx.tokens(i),
-                        !last, skips);
-            } else {
-                hs = DownBlock2D.forward(ctx, prefix, hs, in, out, !last, skips);
-            }
-            in = out;
-        }
-        // 4. ControlNet residuals on the skips
+        // 0.-3. time embedding, conv_in, down blocks; 5. mid block (shared with ControlNet)
+        UNetEncoder.Result enc = UNetEncoder.forward(p, c, sample, timesteps, context, h, w, queryChunk, v -> v);
+        List<SDVariable> skips = new ArrayList<>(enc.skips());
+        UNetContext ctx = new UNetContext(p, enc.temb(), context, c, h, w, queryChunk);
+        // 4. ControlNet residuals on the skips and the mid-block output
+        SDVariable hs = enc.mid();
         if (residuals) {
             for (int i = 0; i < skips.size(); i++) {
                 SDVariable r = sd.placeHolder(DOWN_RESIDUAL + i, DataType.FLOAT, -1, -1, -1, -1);
                 skips.set(i, skips.get(i).add(r));
             }
-        }
-        int numSkips = skips.size();
-        // 5. mid
-        int top = ch.get(n - 1);
-        hs = UNetMidBlock2DCrossAttn.forward(ctx, "mid_block", hs, top, heads.get(n - 1), layers.get(n - 1), ctx.tokens(n - 1));
-        if (residuals) {
             hs = hs.add(sd.placeHolder(MID_RESIDUAL, DataType.FLOAT, -1, -1, -1, -1));
         }
+        int numSkips = skips.size();
+        int top = ch.get(n - 1);
         // 6. up
         ArrayDeque<SDVariable> stack = new ArrayDeque<>(skips);
         int prevOut = top;

@@ -93,6 +93,12 @@ public final class KeyMapping {
             return this;
         }
 
+        /** Appends another table's rename rules (not its ignore patterns), to extend a format. */
+        public Builder renames(KeyMapping other) {
+            rules.addAll(other.rules);
+            return this;
+        }
+
         /** Keys that carry no parameters of ours (buffers, scheduler tables); not reported as unexpected. */
         public Builder ignore(String regex) {
             ignored.add(Pattern.compile(regex));

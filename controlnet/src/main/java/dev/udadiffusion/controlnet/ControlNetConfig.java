@@ -1,0 +1,79 @@
+package dev.udadiffusion.controlnet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers {@code ControlNetModel} config: the U-Net encoder fields (read as a {@link UNet2DConditionConfig}) plus
+ * the conditioning embedding. The thesis's mask ControlNet uses {@code conditioning_channels} 20 (19 Cityscapes
+ * trainIds + background/ignore).
+ */
+public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChannels,
+        List<Integer> conditioningEmbeddingOutChannels, String channelOrder) {
+
+    public ControlNetConfig {
+        conditioningEmbeddingOutChannels = List.copyOf(conditioningEmbeddingOutChannels);
+        int f = 1 << (conditioningEmbeddingOutChannels.size() - 1);
+        if (conditioningChannels < 1) {
+            throw new IllegalArgumentException("conditioning_channels must be positive");
+        }
+        if (!channelOrder.equals("rgb") && !channelOrder.equals("bgr")) {
+            throw new IllegalArgumentException("controlnet_conditioning_channel_order=" + channelOrder + " (rgb or bgr)");
+        }
+        if (f != 8) {
+            throw new IllegalArgumentException("conditioning_embedding_out_channels " + conditioningEmbeddingOutChannels
+                    + " downsample by " + f + "; it must match the VAE factor 8");
+        }
+    }
+
+    public static ControlNetConfig read(Path file) {
+        try {
+            return of(new ObjectMapper().readTree(file.toFile()), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** From a parsed config.json; {@code source} names it in errors. */
+    public static ControlNetConfig of(JsonNode json, String source) {
+        ObjectNode n = json.deepCopy();
+        if (n.path("global_pool_conditions").asBoolean(false)) {
+            throw new Configs.ConfigException(source + ": global_pool_conditions=true is not supported");
+        }
+        if (!n.has("up_block_types")) {
+            // a ControlNet has no decoder; give the U-Net record the mirror of the encoder so it validates
+            ArrayNode up = n.putArray("up_block_types");
+            List<String> down = new ArrayList<>();
+            n.path("down_block_types").forEach(d -> down.add(d.asText()));
+            if (down.isEmpty()) {
+                down.addAll(List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"));
+            }
+            for (int i = down.size() - 1; i >= 0; i--) {
+                up.add(down.get(i).equals("DownBlock2D") ? "UpBlock2D" : "CrossAttnUpBlock2D");
+            }
+        }
+        UNet2DConditionConfig u = Configs.read(n, UNet2DConditionConfig.class, source);
+        List<Integer> emb = new ArrayList<>();
+        n.path("conditioning_embedding_out_channels").forEach(x -> emb.add(x.intValue()));
+        if (emb.isEmpty()) {
+            emb.addAll(List.of(16, 32, 96, 256));
+        }
+        return new ControlNetConfig(u, n.path("conditioning_channels").asInt(3), emb,
+                n.path("controlnet_conditioning_channel_order").asText("rgb"));
+    }
+
+    /** The ControlNet for a U-Net: the same encoder, the given conditioning (as diffusers' {@code from_unet}). */
+    public static ControlNetConfig fromUnet(UNet2DConditionConfig unet, int conditioningChannels,
+            List<Integer> embeddingChannels) {
+        return new ControlNetConfig(unet, conditioningChannels, embeddingChannels, "rgb");
+    }
+}

@@ -1,0 +1,246 @@
+package dev.udadiffusion.controlnet;
+
+import dev.udadiffusion.core.nn.Attention;
+import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.safetensors.TensorSource;
+import dev.udadiffusion.core.state.Checkpoint;
+import dev.udadiffusion.core.state.LoadReport;
+import dev.udadiffusion.core.state.ParamSpec;
+import dev.udadiffusion.core.state.Params;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
+import dev.udadiffusion.diffusion.unet.UNetEncoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * diffusers {@code ControlNetModel}: a trainable copy of the U-Net encoder and mid block that also sees a
+ * conditioning image (here: a one-hot segmentation mask), emitting one residual per U-Net skip tensor plus one for the
+ * mid block through zero-initialised 1×1 convolutions, each multiplied by the conditioning scale.
+ *
+ * <p>One graph per latent size; all graphs share the parameter arrays. Owns its arrays; not thread-safe.
+ */
+public final class ControlNetModel implements AutoCloseable {
+
+    public static final String COND = "controlnet_cond";
+    public static final String SCALES = "conditioning_scales";
+    public static final String DOWN = "controlnet.down.";
+    public static final String MID = "controlnet.mid";
+    public static final String COND_EMBEDDING = "controlnet.cond_embedding";
+
+    /** The residuals for the U-Net: one per skip tensor, and the mid-block one. */
+    public record Residuals(List<INDArray> down, INDArray mid) {
+    }
+
+    /** A built graph. */
+    public record Graph(SameDiff sd, Params params, long height, long width, int numDown) {
+    }
+
+    private record Key(long h, long w) {
+    }
+
+    private final ControlNetConfig config;
+    private final Params root;
+    private final LoadReport report;
+    private final Map<Key, Graph> graphs = new HashMap<>();
+    private int queryChunk = Attention.DEFAULT_QUERY_CHUNK;
+
+    private ControlNetModel(ControlNetConfig config, Params root) {
+        this.config = config;
+        this.root = root;
+        int s = config.unet().sampleSize();
+        graphs.put(new Key(s, s), build(root, s, s));
+        this.report = root.report();
+    }
+
+    public static ControlNetModel random(ControlNetConfig config, long seed) {
+        return new ControlNetModel(config, Params.init(Graphs.newSameDiff(), DataType.FLOAT, seed));
+    }
+
+    /** Loads diffusers-named or original ({@code control_model.*}) weights strictly. */
+    public static ControlNetModel load(ControlNetConfig config, Path... weights) {
+        List<TensorSource> sources = new ArrayList<>();
+        try {
+            for (Path w : weights) {
+                sources.add(TensorSource.open(w));
+            }
+            try (Checkpoint ck = Checkpoint.of(ControlNetKeys.detect(sources, config), sources)) {
+                ControlNetModel m = new ControlNetModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+                m.report.requireClean();
+                return m;
+            }
+        } finally {
+            sources.forEach(TensorSource::close);
+        }
+    }
+
+    /** Loads a diffusers ControlNet folder (config.json + diffusion_pytorch_model.safetensors or its index). */
+    public static ControlNetModel load(Path folder) {
+        ControlNetConfig cfg = ControlNetConfig.read(folder.resolve("config.json"));
+        for (String name : List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.safetensors.index.json")) {
+            if (Files.isRegularFile(folder.resolve(name))) {
+                return load(cfg, folder.resolve(name));
+            }
+        }
+        throw new IllegalArgumentException(folder + ": no diffusion_pytorch_model.safetensors (pickle .bin files are "
+                + "not loaded; convert them to safetensors)");
+    }
+
+    /**
+     * diffusers' {@code ControlNetModel.from_unet}: the encoder and mid-block weights copied from {@code unet}, the
+     * conditioning embedding initialised as torch does (seeded) with a zero conv_out, and all zero convolutions zero.
+     */
+    public static ControlNetModel fromUnet(UNet2DConditionModel unet, ControlNetConfig config, long seed) {
+        ControlNetModel m = random(config, seed);
+        for (ParamSpec spec : m.root.specs().values()) {
+            if (unet.params().specs().containsKey(spec.key())) {
+                if (!unet.params().specs().get(spec.key()).equals(spec)) {
+                    throw new IllegalArgumentException("U-Net parameter " + spec.key() + " does not fit the ControlNet config");
+                }
+                m.root.sameDiff().getArrForVarName(spec.key()).assign(unet.params().sameDiff().getArrForVarName(spec.key()));
+            }
+        }
+        return m;
+    }
+
+    public ControlNetConfig config() {
+        return config;
+    }
+
+    public Params params() {
+        return root;
+    }
+
+    public LoadReport loadReport() {
+        return report;
+    }
+
+    public synchronized ControlNetModel setAttentionQueryChunk(int tokens) {
+        queryChunk = tokens;
+        graphs.clear();
+        return this;
+    }
+
+    /** The graph for latents of size h×w (conditioning images are 8× larger). */
+    public synchronized Graph graph(long h, long w) {
+        int m = config.unet().sizeMultiple();
+        if (h % m != 0 || w % m != 0) {
+            throw new IllegalArgumentException("latent height and width must be multiples of " + m + ", got " + h + "x" + w);
+        }
+        return graphs.computeIfAbsent(new Key(h, w), k -> build(Params.shared(Graphs.newSameDiff(), root), h, w));
+    }
+
+    private Graph build(Params p, long h, long w) {
+        SameDiff sd = p.sameDiff();
+        var u = config.unet();
+        int c0 = u.blockOutChannels().get(0);
+        SDVariable sample = sd.placeHolder(UNet2DConditionModel.SAMPLE, DataType.FLOAT, -1, u.inChannels(), h, w);
+        SDVariable timesteps = sd.placeHolder(UNet2DConditionModel.TIMESTEPS, DataType.FLOAT, -1);
+        SDVariable context = sd.placeHolder(UNet2DConditionModel.CONTEXT, DataType.FLOAT, -1, -1, u.crossDim());
+        SDVariable cond = sd.placeHolder(COND, DataType.FLOAT, -1, config.conditioningChannels(), h * 8, w * 8);
+        SDVariable scales = sd.placeHolder(SCALES, DataType.FLOAT, -1); // one scale per residual (13 for SD1.5)
+        // 1.-2. conditioning embedding, added to conv_in(sample)
+        SDVariable emb = sd.identity(COND_EMBEDDING, ControlNetConditioningEmbedding.forward(p, "controlnet_cond_embedding",
+                cond, config.conditioningChannels(), config.conditioningEmbeddingOutChannels(), c0));
+        // 3.-4. the U-Net encoder and mid block
+        UNetEncoder.Result enc = UNetEncoder.forward(p, u, sample, timesteps, context, h, w, queryChunk, x -> x.add(emb));
+        // 5. zero convolutions, scaled
+        List<SDVariable> skips = enc.skips();
+        for (int i = 0; i < skips.size(); i++) {
+            long ch = channels(i);
+            SDVariable r = ControlNetConditioningEmbedding.zeroConv(p, "controlnet_down_blocks." + i, skips.get(i), (int) ch,
+                    (int) ch, 1, 0);
+            sd.identity(DOWN + i, r.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(i))));
+        }
+        int top = u.blockOutChannels().get(u.blockOutChannels().size() - 1);
+        SDVariable mid = ControlNetConditioningEmbedding.zeroConv(p, "controlnet_mid_block", enc.mid(), top, top, 1, 0);
+        sd.identity(MID, mid.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(skips.size()))));
+        return new Graph(sd, p, h, w, skips.size());
+    }
+
+    /** Channels of skip tensor i (conv_in, then per block layers_per_block ResNet outputs and a downsampler). */
+    long channels(int i) {
+        var u = config.unet();
+        if (i == 0) {
+            return u.blockOutChannels().get(0);
+        }
+        int perBlock = u.layersPerBlock() + 1;
+        return u.blockOutChannels().get(Math.min((i - 1) / perBlock, u.blockOutChannels().size() - 1));
+    }
+
+    /**
+     * Residuals for the U-Net. {@code cond} is the conditioning image [B, C, 8h, 8w] (batch matching the sample, i.e.
+     * doubled for classifier-free guidance). Guess mode scales the residuals by logspace(−1, 0, n+1)·scale, else all
+     * by {@code scale}.
+     */
+    public Residuals forward(INDArray sample, INDArray timesteps, INDArray encoderHiddenStates, INDArray cond,
+            double scale, boolean guessMode) {
+        Graph g = graph(sample.size(2), sample.size(3));
+        int n = g.numDown() + 1;
+        float[] s = new float[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = (float) (guessMode ? Math.pow(10, -1 + (double) i / (n - 1)) * scale : scale);
+        }
+        if (cond.size(0) != sample.size(0) || cond.size(2) != sample.size(2) * 8 || cond.size(3) != sample.size(3) * 8) {
+            throw new IllegalArgumentException("conditioning image " + java.util.Arrays.toString(cond.shape())
+                    + " does not match latents " + java.util.Arrays.toString(sample.shape()) + " (batch, 8x size)");
+        }
+        INDArray c = cond;
+        if (config.channelOrder().equals("bgr")) { // torch.flip(cond, dims=[1])
+            long[] rev = new long[(int) cond.size(1)];
+            for (int i = 0; i < rev.length; i++) {
+                rev[i] = rev.length - 1 - i;
+            }
+            c = cond.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.indices(rev),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        }
+        Map<String, INDArray> feeds = new HashMap<>();
+        feeds.put(UNet2DConditionModel.SAMPLE, sample.castTo(DataType.FLOAT));
+        feeds.put(UNet2DConditionModel.TIMESTEPS, timestepsFor(timesteps, sample.size(0)));
+        feeds.put(UNet2DConditionModel.CONTEXT, encoderHiddenStates.castTo(DataType.FLOAT));
+        feeds.put(COND, c.castTo(DataType.FLOAT));
+        feeds.put(SCALES, Nd4j.createFromArray(s));
+        String[] names = new String[n];
+        for (int i = 0; i < n - 1; i++) {
+            names[i] = DOWN + i;
+        }
+        names[n - 1] = MID;
+        Map<String, INDArray> o = g.sd().output(feeds, names);
+        List<INDArray> down = new ArrayList<>();
+        for (int i = 0; i < n - 1; i++) {
+            down.add(o.get(DOWN + i));
+        }
+        return new Residuals(down, o.get(MID));
+    }
+
+    /** The conditioning embedding alone (for checks): [B, C0, h, w]. */
+    public INDArray conditioningEmbedding(INDArray cond, long h, long w) {
+        Graph g = graph(h, w);
+        return g.sd().output(Map.of(COND, cond.castTo(DataType.FLOAT)), COND_EMBEDDING).get(COND_EMBEDDING);
+    }
+
+    static INDArray timestepsFor(INDArray t, long batch) {
+        INDArray f = t.castTo(DataType.FLOAT).reshape(-1);
+        if (f.length() == batch) {
+            return f;
+        }
+        if (f.length() == 1) {
+            return Nd4j.valueArrayOf(new long[] {batch}, f.getFloat(0), DataType.FLOAT);
+        }
+        throw new IllegalArgumentException("timesteps do not match batch " + batch);
+    }
+
+    @Override
+    public void close() {
+        root.release();
+        graphs.clear();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.udadiffusion.controlnet;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The thesis's ControlNet conditioning: a trainId label map (values 0–18 for the Cityscapes classes, 255 for
+ * ignore) becomes a one-hot tensor of 20 channels, channel 19 standing for ignore/background (a label of 19 is
+ * accepted as the same thing).
+ */
+public final class SegmentationConditioning {
+
+    /** 19 Cityscapes classes + background/ignore. */
+    public static final int CHANNELS = 20;
+    public static final int IGNORE = 255;
+
+    private SegmentationConditioning() {
+    }
+
+    /** Reads an 8-bit single-channel (or grey RGB) trainId PNG into [H][W], checking every value. */
+    public static int[][] readLabelMap(Path png) {
+        BufferedImage img;
+        try {
+            if (!Files.isRegularFile(png)) {
+                throw new IllegalArgumentException(png + ": file does not exist");
+            }
+            img = ImageIO.read(png.toFile());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(png + ": unreadable label map (" + e.getMessage() + ")", e);
+        }
+        if (img == null) {
+            throw new IllegalArgumentException(png + ": not an image in a supported format");
+        }
+        Raster r = img.getRaster();
+        int h = img.getHeight();
+        int w = img.getWidth();
+        int[][] labels = new int[h][w];
+        int bands = r.getNumBands();
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = r.getSample(x, y, 0);
+                if (bands >= 3 && (r.getSample(x, y, 1) != v || r.getSample(x, y, 2) != v)) {
+                    throw new IllegalArgumentException(png + ": pixel (" + x + ", " + y
+                            + ") is coloured; expected a single-channel trainId label map");
+                }
+                labels[y][x] = v;
+            }
+        }
+        validate(labels, png.toString());
+        return labels;
+    }
+
+    /** Throws naming the first value outside 0–19 and 255, with its position. */
+    public static void validate(int[][] labels, String source) {
+        for (int y = 0; y < labels.length; y++) {
+            for (int x = 0; x < labels[y].length; x++) {
+                int v = labels[y][x];
+                if ((v < 0 || v > 19) && v != IGNORE) {
+                    throw new IllegalArgumentException(source + ": label " + v + " at (x=" + x + ", y=" + y
+                            + ") is not a Cityscapes trainId (0-18) or ignore (255)");
+                }
+            }
+        }
+    }
+
+    /** One label map → [1, 20, H, W] one-hot (channel c = (label == c); 255 → channel 19). */
+    public static INDArray oneHot(int[][] labels) {
+        int h = labels.length;
+        int w = labels[0].length;
+        float[] v = new float[CHANNELS * h * w];
+        for (int y = 0; y < h; y++) {
+            if (labels[y].length != w) {
+                throw new IllegalArgumentException("label map rows differ in length");
+            }
+            for (int x = 0; x < w; x++) {
+                int c = labels[y][x] == IGNORE ? CHANNELS - 1 : labels[y][x];
+                if (c < 0 || c >= CHANNELS) {
+                    throw new IllegalArgumentException("label " + labels[y][x] + " at (x=" + x + ", y=" + y + ") out of range");
+                }
+                v[(c * h + y) * w + x] = 1f;
+            }
+        }
+        return Nd4j.create(v, new long[] {1, CHANNELS, h, w});
+    }
+
+    /** Label maps [B, H, W] (any integer type) → [B, 20, H, W]. */
+    public static INDArray oneHot(INDArray labels) {
+        long b = labels.size(0);
+        INDArray[] parts = new INDArray[(int) b];
+        for (int i = 0; i < b; i++) {
+            int[][] m = labels.slice(i).castTo(DataType.INT).toIntMatrix();
+            validate(m, "label batch item " + i);
+            parts[i] = oneHot(m);
+        }
+        return Nd4j.concat(0, parts);
+    }
+}
