@@ -1,0 +1,120 @@
+package dev.udadiffusion.cli;
+
+import dev.udadiffusion.controlnet.ControlNetHook;
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.controlnet.MaskPrompt;
+import dev.udadiffusion.controlnet.SegmentationConditioning;
+import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code udadiff generate}: text-to-image, optionally conditioned on a segmentation mask through a ControlNet. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Generate an image with Stable Diffusion 1.x, optionally conditioned on a Cityscapes trainId "
+                + "label map through a ControlNet (the thesis's mask-to-image generation).",
+                "With --mask and no --prompt, the prompt is the list of classes present in the mask."})
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "diffusers model folder or single-file .safetensors checkpoint")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "tokenizer folder (needed with a single-file checkpoint)")
+    Path tokenizer;
+
+    @Option(names = "--unet", description = "use this U-Net instead of the model's (U-Net swap): a unet/ folder or .safetensors")
+    Path unet;
+
+    @Option(names = "--variant", description = "weight variant to prefer, e.g. fp16")
+    String variant;
+
+    @Option(names = "--prompt", description = "text prompt")
+    String prompt;
+
+    @Option(names = "--negative-prompt", defaultValue = "", description = "negative prompt (default: empty)")
+    String negative;
+
+    @Option(names = "--steps", defaultValue = "50", description = "denoising steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--guidance", defaultValue = "7.5", description = "classifier-free guidance scale (default: ${DEFAULT-VALUE})")
+    double guidance;
+
+    @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--height", description = "image height, multiple of 8 (default: the mask's, else 512)")
+    Integer height;
+
+    @Option(names = "--width", description = "image width, multiple of 8 (default: the mask's, else 512)")
+    Integer width;
+
+    @Option(names = "--scheduler", description = "scheduler class, e.g. DDIMScheduler (default: the model's)")
+    String scheduler;
+
+    @Option(names = "--controlnet", description = "diffusers ControlNet folder (20-channel one-hot mask conditioning)")
+    Path controlnet;
+
+    @Option(names = "--mask", description = "trainId label map PNG (0-18, 255 = ignore) for the ControlNet")
+    Path mask;
+
+    @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale (default: ${DEFAULT-VALUE})")
+    double controlScale;
+
+    @Option(names = {"-o", "--out"}, defaultValue = "generated.png", description = "output PNG/JPEG (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        if ((controlnet == null) != (mask == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--controlnet and --mask go together");
+        }
+        int[][] labels = mask == null ? null : SegmentationConditioning.readLabelMap(mask);
+        int h = height != null ? height : labels != null ? labels.length : 512;
+        int w = width != null ? width : labels != null ? labels[0].length : 512;
+        if (labels != null && (labels.length != h || labels[0].length != w)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the mask is " + labels[0].length + "x"
+                    + labels.length + " but the image would be " + w + "x" + h);
+        }
+        String text = prompt != null ? prompt : labels != null ? MaskPrompt.of(labels) : null;
+        if (text == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --prompt (or --mask to derive one)");
+        }
+        StableDiffusion.Options opts = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withVariant(variant)
+                .withUnet(unet);
+        long t0 = System.nanoTime();
+        try (StableDiffusion sd = StableDiffusion.load(model, opts);
+                ControlNetModel cn = controlnet == null ? null : ControlNetModel.load(controlnet)) {
+            o.printf("loaded %s in %.1f s%n", model, (System.nanoTime() - t0) / 1e9);
+            o.printf("prompt: %s%n", text);
+            StableDiffusionPipeline pipe = sd.pipeline(scheduler);
+            GenerationRequest req = new GenerationRequest(List.of(text), List.of(negative), h, w, steps, guidance, seed,
+                    null, 0, null, null);
+            ControlNetHook hook = cn == null ? null : new ControlNetHook(List.of(ControlNetHook.Control.of(cn,
+                    SegmentationConditioning.oneHot(labels), controlScale)), false);
+            long s0 = System.nanoTime();
+            StableDiffusionPipeline.Result r = pipe.generate(req, hook, st -> {
+                o.printf("\rstep %d/%d (t=%.0f) %.1f s", st.index() + 1, st.total(), st.timestep(), (System.nanoTime() - s0) / 1e9);
+                o.flush();
+            });
+            o.println();
+            INDArray img = r.images().muli(2).subi(1); // [0,1] -> [-1,1] for the writer's convention
+            Images.writeTensor(img, out);
+            o.printf("wrote %s%n", out);
+            o.flush();
+            return 0;
+        }
+    }
+}
