@@ -32,7 +32,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Parity for text-to-image pipeline fixtures (config with {@code call}, component {@code weights}, a DDIM
+ * Parity for text-to-image and image-to-image (call.strength) pipeline fixtures (config with {@code call}, component {@code weights}, a DDIM
  * {@code scheduler} config and a {@code tokenizer} folder): prompt strings through our tokenizer and text encoder,
  * the latents of {@code in.latents}, the explicit CFG loop; outputs per variant ({@code sd}, and {@code controlnet}
  * with one_hot(in.label_map)): step_latents, noise_pred_uncond/_text, noise_pred, vae_decoded, image (NHWC).
@@ -47,7 +47,7 @@ public final class PipelineParityChecker implements ParityChecker {
     @Override
     public boolean accepts(Fixture f) {
         JsonNode c = f.config();
-        return c.has("call") && c.path("weights").has("unet") && !c.path("call").has("strength");
+        return c.has("call") && c.path("weights").has("unet");
     }
 
     @Override
@@ -66,18 +66,37 @@ public final class PipelineParityChecker implements ParityChecker {
             double eta = call.path("eta").asDouble(0);
             StableDiffusionPipeline pipe = new StableDiffusionPipeline(new PromptEncoder(CLIPTokenizer.load(tokDir), text),
                     unet, vae, () -> new DDIMScheduler(sc, eta));
+            boolean i2i = call.has("strength");
             GenerationRequest req = new GenerationRequest(List.of(call.get("prompt").asText()),
                     List.of(call.path("negative_prompt").asText("")), call.get("height").asInt(), call.get("width").asInt(),
-                    call.get("num_inference_steps").asInt(), call.get("guidance_scale").asDouble(), 0, f.input("latents"), 0,
-                    null, null);
+                    call.get("num_inference_steps").asInt(), call.get("guidance_scale").asDouble(), 0,
+                    i2i ? null : f.input("latents"), 0, null, null);
             DDIMScheduler probe = new DDIMScheduler(sc, eta);
             probe.setTimesteps(req.steps());
-            out.put("out.timesteps", Nd4j.createFromArray(probe.timesteps()).castTo(org.nd4j.linalg.api.buffer.DataType.LONG));
-            run(pipe, req, null, "sd", out);
+            INDArray full = Nd4j.createFromArray(probe.timesteps()).castTo(org.nd4j.linalg.api.buffer.DataType.LONG);
+            if (i2i) {
+                // replay the fixture's two random draws: posterior sample, then forward noise
+                INDArray image = f.input("image");
+                req = req.withImg2Img(new GenerationRequest.Img2Img(image, call.get("strength").asDouble(),
+                        f.input("posterior_eps"), f.input("noise")));
+                out.put("out.timesteps_full", full);
+                AutoencoderKL.Posterior post = vae.encode(image.mul(2).subi(1));
+                out.put("out.posterior_mean", post.mean());
+                out.put("out.posterior_std", post.std());
+            } else {
+                out.put("out.timesteps", full);
+            }
+            StableDiffusionPipeline.Result sdResult = run(pipe, req, null, "sd", out);
+            if (i2i) {
+                out.put("out.timesteps", Nd4j.createFromArray(sdResult.timesteps()).castTo(org.nd4j.linalg.api.buffer.DataType.LONG));
+                out.put("out.init_latents", sdResult.initLatents());
+                out.put("out.noised_latents", sdResult.startLatents());
+            }
             if (f.outputs().stream().anyMatch(o -> o.startsWith("out.controlnet.")) && c.has("controlnet")) {
                 try (ControlNetModel cn = ControlNetModel.load(ControlNetConfig.of(c.get("controlnet"), "controlnet"),
                         f.weights("controlnet"))) {
-                    INDArray cond = SegmentationConditioning.oneHot(f.input("label_map"));
+                    INDArray cond = f.io().contains("in.control_image") ? f.input("control_image")
+                            : SegmentationConditioning.oneHot(f.input("label_map"));
                     ControlNetHook hook = new ControlNetHook(List.of(new ControlNetHook.Control(cn, cond,
                             call.path("controlnet_conditioning_scale").asDouble(1.0),
                             call.path("control_guidance_start").asDouble(0.0), call.path("control_guidance_end").asDouble(1.0))),
@@ -89,7 +108,7 @@ public final class PipelineParityChecker implements ParityChecker {
         return out;
     }
 
-    private static void run(StableDiffusionPipeline pipe, GenerationRequest req, ResidualHook hook, String variant,
+    private static StableDiffusionPipeline.Result run(StableDiffusionPipeline pipe, GenerationRequest req, ResidualHook hook, String variant,
             Map<String, INDArray> out) {
         List<INDArray> lat = new ArrayList<>();
         List<INDArray> u = new ArrayList<>();
@@ -112,12 +131,13 @@ public final class PipelineParityChecker implements ParityChecker {
         }
         out.put(p + "vae_decoded", r.decoded());
         out.put(p + "image", r.images().permute(0, 2, 3, 1).dup('c')); // NCHW -> NHWC as output_type "np"
+        return r;
     }
 
     /** The notes: latents/decoded relL2 1e-4 and abs 1e-3; image abs 1e-3; timesteps exact. */
     @Override
     public Tolerance tolerance(Fixture f, String output) {
-        if (output.endsWith("timesteps")) {
+        if (output.endsWith("timesteps") || output.endsWith("timesteps_full")) {
             return Tolerance.EXACT;
         }
         return new Tolerance(1e-3, 1e-4);

@@ -9,7 +9,35 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code promptEmbeds}/{@code negativeEmbeds}, when given, replace the text encoder.
  */
 public record GenerationRequest(List<String> prompts, List<String> negativePrompts, int height, int width, int steps,
-        double guidanceScale, long seed, INDArray latents, int clipSkip, INDArray promptEmbeds, INDArray negativeEmbeds) {
+        double guidanceScale, long seed, INDArray latents, int clipSkip, INDArray promptEmbeds, INDArray negativeEmbeds,
+        Img2Img img2img) {
+
+    /**
+     * Image-to-image: start from {@code image} ([B, 3, H, W] in [0, 1]) encoded by the VAE and noised to the timestep
+     * that {@code strength} selects (diffusers' {@code get_timesteps}). {@code posteriorEps} and {@code noise}, when
+     * given, replace the two random draws (posterior sample, then forward noise) that otherwise come from the seed.
+     */
+    public record Img2Img(INDArray image, double strength, INDArray posteriorEps, INDArray noise) {
+        public Img2Img {
+            if (strength <= 0 || strength > 1) {
+                throw new IllegalArgumentException("strength must be in (0, 1], got " + strength);
+            }
+            if (image.rank() != 4 || image.size(1) != 3) {
+                throw new IllegalArgumentException("init image must be [B, 3, H, W] in [0, 1]");
+            }
+        }
+
+        public static Img2Img of(INDArray image, double strength) {
+            return new Img2Img(image, strength, null, null);
+        }
+    }
+
+    /** Text-to-image. */
+    public GenerationRequest(List<String> prompts, List<String> negativePrompts, int height, int width, int steps,
+            double guidanceScale, long seed, INDArray latents, int clipSkip, INDArray promptEmbeds, INDArray negativeEmbeds) {
+        this(prompts, negativePrompts, height, width, steps, guidanceScale, seed, latents, clipSkip, promptEmbeds,
+                negativeEmbeds, null);
+    }
 
     public GenerationRequest {
         if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0) {
@@ -61,6 +89,11 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
     public GenerationRequest withEmbeddings(INDArray prompt, INDArray negative) {
         return new GenerationRequest(prompts, negativePrompts, height, width, steps, guidanceScale, seed, latents,
                 clipSkip, prompt, negative);
+    }
+
+    public GenerationRequest withImg2Img(Img2Img i) {
+        return new GenerationRequest(prompts, negativePrompts, height, width, steps, guidanceScale, seed, latents,
+                clipSkip, promptEmbeds, negativeEmbeds, i);
     }
 
     public boolean classifierFree() {

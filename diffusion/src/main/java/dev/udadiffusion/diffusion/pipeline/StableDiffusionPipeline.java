@@ -24,8 +24,12 @@ public final class StableDiffusionPipeline {
     private final AutoencoderKL vae;
     private final Supplier<Scheduler> schedulers;
 
-    /** Latents before decoding, the decoded images ([B, 3, H, W] in about [-1, 1]) and the images in [0, 1]. */
-    public record Result(INDArray latents, INDArray decoded, INDArray images) {
+    /**
+     * Latents before decoding, the decoded images ([B, 3, H, W] in about [-1, 1]), the images in [0, 1], the latents
+     * the loop started from, and for img2img the encoded (scaled) init latents before noising.
+     */
+    public record Result(INDArray latents, INDArray decoded, INDArray images, INDArray startLatents, INDArray initLatents,
+            double[] timesteps) {
     }
 
     public StableDiffusionPipeline(PromptEncoder prompts, UNet2DConditionModel unet, AutoencoderKL vae,
@@ -69,21 +73,49 @@ public final class StableDiffusionPipeline {
             }
             emb = Nd4j.concat(0, uncond, cond);
         }
-        // 2. timesteps
+        // 2. timesteps (img2img: only the last init_timestep = int(n · strength) of them)
         Scheduler s = schedulers.get();
         s.setTimesteps(req.steps());
         double[] ts = s.timesteps();
-        // 3. initial latents: given or seeded N(0, 1), times the scheduler's init σ
         Rng rng = new Rng(req.seed());
         long h = req.height() / 8;
         long w = req.width() / 8;
         long c = unet.config().inChannels();
-        INDArray x = req.latents() != null ? req.latents().castTo(DataType.FLOAT) : rng.gaussian(batch, c, h, w);
-        if (x.size(0) != batch || x.size(2) != h || x.size(3) != w) {
-            throw new IllegalArgumentException("latents " + java.util.Arrays.toString(x.shape()) + " do not fit batch "
-                    + batch + " at " + req.width() + "x" + req.height());
+        INDArray x;
+        INDArray init = null;
+        GenerationRequest.Img2Img i2i = req.img2img();
+        if (i2i != null) {
+            int n = ts.length;
+            int initSteps = Math.min((int) (req.steps() * i2i.strength()), req.steps()); // int() truncates, as in diffusers
+            int tStart = Math.max(req.steps() - initSteps, 0);
+            ts = java.util.Arrays.copyOfRange(ts, Math.min(tStart, n), n);
+            if (ts.length == 0) {
+                throw new IllegalArgumentException("strength " + i2i.strength() + " with " + req.steps()
+                        + " steps leaves no denoising step");
+            }
+            s.setBeginIndex(tStart);
+            // 3. init latents: encode 2·image − 1, sample the posterior, scale, noise to the first timestep
+            INDArray img = i2i.image().castTo(DataType.FLOAT);
+            if (img.size(0) != batch || img.size(2) != req.height() || img.size(3) != req.width()) {
+                throw new IllegalArgumentException("init image " + java.util.Arrays.toString(img.shape())
+                        + " does not fit batch " + batch + " at " + req.width() + "x" + req.height());
+            }
+            AutoencoderKL.Posterior post = vae.encode(img.mul(2).subi(1));
+            INDArray eps = i2i.posteriorEps() != null ? i2i.posteriorEps() : rng.gaussian(post.mean().shape());
+            init = post.sample(eps).muli(vae.config().scalingFactor());
+            INDArray noise = i2i.noise() != null ? i2i.noise() : rng.gaussian(init.shape());
+            INDArray t0 = Nd4j.valueArrayOf(new long[] {batch}, ts[0], DataType.DOUBLE);
+            x = s.addNoise(init, noise, t0);
+        } else {
+            // 3. initial latents: given or seeded N(0, 1), times the scheduler's init σ
+            x = req.latents() != null ? req.latents().castTo(DataType.FLOAT) : rng.gaussian(batch, c, h, w);
+            if (x.size(0) != batch || x.size(2) != h || x.size(3) != w) {
+                throw new IllegalArgumentException("latents " + java.util.Arrays.toString(x.shape()) + " do not fit batch "
+                        + batch + " at " + req.width() + "x" + req.height());
+            }
+            x = x.mul(s.initNoiseSigma());
         }
-        x = x.mul(s.initNoiseSigma());
+        INDArray start = x;
         // 4. denoising loop
         for (int i = 0; i < ts.length; i++) {
             double t = ts[i];
@@ -107,6 +139,6 @@ public final class StableDiffusionPipeline {
         // 5. decode
         INDArray decoded = vae.decode(x.div(vae.config().scalingFactor()));
         INDArray images = Transforms.min(Transforms.max(decoded.div(2).addi(0.5), 0.0), 1.0);
-        return new Result(x, decoded, images);
+        return new Result(x, decoded, images, start, init, ts);
     }
 }

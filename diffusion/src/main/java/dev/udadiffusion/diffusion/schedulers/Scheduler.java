@@ -34,6 +34,13 @@ public interface Scheduler {
     /** One reverse step; {@code noise} (same shape as sample) is used by stochastic steps and may be null otherwise. */
     StepOutput step(INDArray modelOutput, double t, INDArray sample, INDArray noise);
 
+    /**
+     * Start the step counter at grid position {@code index} (img2img and other partial schedules; diffusers'
+     * {@code set_begin_index}). Only schedulers that count steps need it.
+     */
+    default void setBeginIndex(int index) {
+    }
+
     /** Whether {@link #step} consumes noise. */
     boolean isStochastic();
 

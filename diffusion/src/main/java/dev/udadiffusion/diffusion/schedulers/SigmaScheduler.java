@@ -36,6 +36,7 @@ abstract class SigmaScheduler extends BaseScheduler implements SigmaAccess {
         }
         sigmas[ts.length] = (float) last;
         stepIndex = -1;
+        beginIndex = -1;
     }
 
     /** The sigma appended after the last step for final_sigmas_type ("zero" by default, or σ_min). */
@@ -68,7 +69,18 @@ abstract class SigmaScheduler extends BaseScheduler implements SigmaAccess {
         return first >= 0 ? first : timesteps.length - 1;
     }
 
+    private int beginIndex = -1;
+
+    @Override
+    public void setBeginIndex(int index) {
+        beginIndex = index;
+    }
+
     protected void initStepIndex(double t) {
+        if (stepIndex < 0 && beginIndex >= 0) {
+            stepIndex = beginIndex;
+            return;
+        }
         if (stepIndex < 0) {
             stepIndex = indexFor(t);
         }
