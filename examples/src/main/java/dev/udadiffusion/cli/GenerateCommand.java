@@ -10,7 +10,12 @@ import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import dev.udadiffusion.diffusion.schedulers.Schedulers;
+import org.nd4j.linalg.factory.Nd4j;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
@@ -57,7 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--width", description = "image width, multiple of 8 (default: the mask's, else 512)")
     Integer width;
 
-    @Option(names = "--scheduler", description = "scheduler class, e.g. DDIMScheduler (default: the model's)")
+    @Option(names = "--scheduler", description = "ddim, ddpm, pndm, euler, euler-a, dpm++, unipc or a diffusers class name (default: the model's)")
     String scheduler;
 
     @Option(names = "--controlnet", description = "diffusers ControlNet folder (20-channel one-hot mask conditioning)")
@@ -69,7 +74,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale (default: ${DEFAULT-VALUE})")
     double controlScale;
 
-    @Option(names = {"-o", "--out"}, defaultValue = "generated.png", description = "output PNG/JPEG (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "1", description = "images generated together (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = {"-o", "--out"}, defaultValue = "generated", description = "output folder for the PNGs (default: ${DEFAULT-VALUE})")
     Path out;
 
     @CommandLine.Spec
@@ -92,6 +100,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (text == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --prompt (or --mask to derive one)");
         }
+        if (batch < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1");
+        }
         StableDiffusion.Options opts = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withVariant(variant)
                 .withUnet(unet);
         long t0 = System.nanoTime();
@@ -99,20 +110,30 @@ final class GenerateCommand implements Callable<Integer> {
                 ControlNetModel cn = controlnet == null ? null : ControlNetModel.load(controlnet)) {
             o.printf("loaded %s in %.1f s%n", model, (System.nanoTime() - t0) / 1e9);
             o.printf("prompt: %s%n", text);
-            StableDiffusionPipeline pipe = sd.pipeline(scheduler);
-            GenerationRequest req = new GenerationRequest(List.of(text), List.of(negative), h, w, steps, guidance, seed,
-                    null, 0, null, null);
+            StableDiffusionPipeline pipe = sd.pipeline(scheduler == null ? null : Schedulers.resolve(scheduler));
+            GenerationRequest req = new GenerationRequest(Collections.nCopies(batch, text), Collections.nCopies(batch, negative),
+                    h, w, steps, guidance, seed, null, 0, null, null);
             ControlNetHook hook = cn == null ? null : new ControlNetHook(List.of(ControlNetHook.Control.of(cn,
-                    SegmentationConditioning.oneHot(labels), controlScale)), false);
-            long s0 = System.nanoTime();
-            StableDiffusionPipeline.Result r = pipe.generate(req, hook, st -> {
-                o.printf("\rstep %d/%d (t=%.0f) %.1f s", st.index() + 1, st.total(), st.timestep(), (System.nanoTime() - s0) / 1e9);
-                o.flush();
-            });
-            o.println();
-            INDArray img = r.images().muli(2).subi(1); // [0,1] -> [-1,1] for the writer's convention
-            Images.writeTensor(img, out);
-            o.printf("wrote %s%n", out);
+                    Nd4j.concat(0, Collections.nCopies(batch, SegmentationConditioning.oneHot(labels)).toArray(new INDArray[0])),
+                    controlScale)), false);
+            Progress bar = new Progress(o, batch == 1 ? "image" : batch + " images", steps);
+            StableDiffusionPipeline.Result r = pipe.generate(req, hook,
+                    st -> bar.update(st.index() + 1, String.format("t=%.0f", st.timestep())));
+            bar.finish();
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put("prompt", text);
+            params.put("negative_prompt", negative);
+            params.put("parameters", String.format(java.util.Locale.ROOT, "steps=%d, guidance=%s, seed=%d, size=%dx%d, "
+                    + "scheduler=%s, model=%s%s", steps, guidance, seed, w, h, scheduler == null ? sd.schedulerClass()
+                    : Schedulers.resolve(scheduler), model.getFileName(), cn == null ? ""
+                    : ", controlnet=" + controlnet.getFileName() + ", control_scale=" + controlScale + ", mask=" + mask.getFileName()));
+            params.put("software", "udadiff");
+            for (int b = 0; b < batch; b++) {
+                Path f = out.resolve(String.format("image-%d-%02d.png", seed, b));
+                params.put("batch_index", Integer.toString(b));
+                Images.writePng(Images.fromUnitTensor(r.images().slice(b)), f, params);
+                o.printf("wrote %s%n", f);
+            }
             o.flush();
             return 0;
         }

@@ -31,6 +31,15 @@ public final class Udadiff implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         CommandLine cl = commandLine();
+        // expected failures (bad files, bad values) end in one line, not a stack trace
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof java.io.UncheckedIOException) {
+                line.getErr().println("udadiff: " + ex.getMessage());
+                return 1;
+            }
+            throw ex;
+        });
         if (out != null) {
             cl.setOut(out);
         }

@@ -32,20 +32,31 @@ class GenerateCommandTest {
         }
         Path mask = dir.resolve("mask.png");
         ImageIO.write(png, "png", mask.toFile());
-        Path out = dir.resolve("out/generated.png");
+        Path outDir = dir.resolve("out");
         var r = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--controlnet", cn.toString(), "--mask",
-                mask.toString(), "--steps", "2", "--seed", "7", "--out", out.toString());
+                mask.toString(), "--steps", "2", "--seed", "7", "--batch", "2", "--scheduler", "ddim", "--out", outDir.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("prompt: ") && r.out().contains("road"), r.out());
-        BufferedImage img = ImageIO.read(out.toFile());
+        assertTrue(r.out().contains("2/2") && r.out().contains("ETA"), r.out());
+        Path first = outDir.resolve("image-7-00.png");
+        BufferedImage img = ImageIO.read(first.toFile());
         assertEquals(128, img.getWidth());
         assertEquals(128, img.getHeight());
-        // same seed, same image; other seed, other image
-        Path again = dir.resolve("again.png");
+        assertTrue(Files.exists(outDir.resolve("image-7-01.png")));
+        var meta = dev.udadiffusion.core.image.Images.readPngText(first);
+        assertTrue(meta.get("prompt").contains("road"), meta.toString());
+        assertTrue(meta.get("parameters").contains("seed=7") && meta.get("parameters").contains("DDIMScheduler"), meta.toString());
+        // the same seed gives the same image
+        Path again = dir.resolve("again");
         SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--controlnet", cn.toString(), "--mask",
-                mask.toString(), "--steps", "2", "--seed", "7", "--out", again.toString());
-        assertTrue(java.util.Arrays.equals(Files.readAllBytes(out), Files.readAllBytes(again)));
+                mask.toString(), "--steps", "2", "--seed", "7", "--batch", "2", "--scheduler", "ddim", "--out", again.toString());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(first), Files.readAllBytes(again.resolve("image-7-00.png"))));
         var bad = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--mask", mask.toString());
         assertEquals(2, bad.code(), "--mask without --controlnet is a usage error");
+        var odd = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--prompt", "x", "--height", "100");
+        assertEquals(1, odd.code());
+        assertTrue(odd.err().contains("multiples of 8") && odd.err().lines().count() == 1, odd.err());
+        var missing = SafetensorsCommandTest.run("generate", "--model", dir.resolve("nope").toString(), "--prompt", "x");
+        assertTrue(missing.code() != 0 && missing.err().contains("no such file"), missing.err());
     }
 }

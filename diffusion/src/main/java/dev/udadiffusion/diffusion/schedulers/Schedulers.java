@@ -19,8 +19,22 @@ public final class Schedulers {
     private Schedulers() {
     }
 
+    /** Short names accepted on the command line, e.g. "ddim", "euler-a", "dpm++", "unipc". */
+    public static String resolve(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "ddim" -> "DDIMScheduler";
+            case "ddpm" -> "DDPMScheduler";
+            case "pndm", "plms" -> "PNDMScheduler";
+            case "euler" -> "EulerDiscreteScheduler";
+            case "euler-a", "euler_a", "euler-ancestral" -> "EulerAncestralDiscreteScheduler";
+            case "dpm++", "dpmpp", "dpm++2m", "dpmpp_2m", "dpm-solver++" -> "DPMSolverMultistepScheduler";
+            case "unipc" -> "UniPCMultistepScheduler";
+            default -> name;
+        };
+    }
+
     public static Scheduler create(String className, SchedulerConfig c) {
-        return switch (className) {
+        return switch (resolve(className)) {
             case "DDIMScheduler" -> new DDIMScheduler(c);
             case "DDPMScheduler" -> new DDPMScheduler(c);
             case "PNDMScheduler" -> new PNDMScheduler(c);

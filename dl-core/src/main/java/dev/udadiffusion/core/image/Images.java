@@ -71,6 +71,11 @@ public final class Images {
         return toTensor(img);
     }
 
+    /** One image from [3, H, W] or [1, 3, H, W] values in [0, 1] (pipeline output), rounded as diffusers does. */
+    public static BufferedImage fromUnitTensor(INDArray x) {
+        return fromTensor(x.mul(2).subi(1));
+    }
+
     /** One image from [3, H, W] or [1, 3, H, W] values in about [-1, 1]. */
     public static BufferedImage fromTensor(INDArray x) {
         INDArray t = x.rank() == 4 ? x.slice(0) : x;
@@ -128,6 +133,76 @@ public final class Images {
                 }
             }
         }
+    }
+
+    /**
+     * Writes a PNG with {@code text} as tEXt chunks (key → value; e.g. the generation parameters), atomically.
+     */
+    public static void writePng(BufferedImage img, Path file, java.util.Map<String, String> text) {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
+            javax.imageio.ImageWriteParam param = w.getDefaultWriteParam();
+            javax.imageio.metadata.IIOMetadata meta = w.getDefaultImageMetadata(
+                    javax.imageio.ImageTypeSpecifier.createFromRenderedImage(img), param);
+            javax.imageio.metadata.IIOMetadataNode root = new javax.imageio.metadata.IIOMetadataNode("javax_imageio_png_1.0");
+            javax.imageio.metadata.IIOMetadataNode textNode = new javax.imageio.metadata.IIOMetadataNode("tEXt");
+            for (java.util.Map.Entry<String, String> e : text.entrySet()) {
+                javax.imageio.metadata.IIOMetadataNode entry = new javax.imageio.metadata.IIOMetadataNode("tEXtEntry");
+                entry.setAttribute("keyword", e.getKey());
+                entry.setAttribute("value", e.getValue());
+                textNode.appendChild(entry);
+            }
+            root.appendChild(textNode);
+            meta.mergeTree("javax_imageio_png_1.0", root);
+            try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
+                w.setOutput(out);
+                w.write(null, new javax.imageio.IIOImage(img, null, meta), param);
+            } finally {
+                w.dispose();
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write image: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /** The tEXt chunks of a PNG file. */
+    public static java.util.Map<String, String> readPngText(Path file) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            javax.imageio.ImageReader r = ImageIO.getImageReadersByFormatName("png").next();
+            r.setInput(in);
+            org.w3c.dom.Node root = r.getImageMetadata(0).getAsTree("javax_imageio_png_1.0");
+            for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n.getNodeName().equals("tEXt")) {
+                    for (org.w3c.dom.Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
+                        org.w3c.dom.NamedNodeMap a = e.getAttributes();
+                        m.put(a.getNamedItem("keyword").getNodeValue(), a.getNamedItem("value").getNodeValue());
+                    }
+                }
+            }
+            r.dispose();
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+        return m;
     }
 
     /** Writes [3, H, W] / [1, 3, H, W] values in [-1, 1] as an image file. */

@@ -1,0 +1,38 @@
+package dev.udadiffusion.cli;
+
+import java.io.PrintWriter;
+
+/** A one-line progress bar with rate and ETA, redrawn in place ("\r"). */
+final class Progress {
+
+    private final PrintWriter out;
+    private final String label;
+    private final long total;
+    private final long start = System.nanoTime();
+
+    Progress(PrintWriter out, String label, long total) {
+        this.out = out;
+        this.label = label;
+        this.total = total;
+    }
+
+    void update(long done, String detail) {
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        double eta = done == 0 ? Double.NaN : elapsed / done * (total - done);
+        int width = 24;
+        int filled = (int) (width * done / Math.max(1, total));
+        String bar = "#".repeat(filled) + "-".repeat(width - filled);
+        out.printf("\r%s [%s] %d/%d %s elapsed %s ETA %s   ", label, bar, done, total, detail, time(elapsed),
+                Double.isNaN(eta) ? "?" : time(eta));
+        out.flush();
+    }
+
+    void finish() {
+        out.println();
+        out.flush();
+    }
+
+    static String time(double s) {
+        return s < 60 ? String.format("%.1fs", s) : String.format("%dm%02ds", (int) s / 60, (int) s % 60);
+    }
+}
