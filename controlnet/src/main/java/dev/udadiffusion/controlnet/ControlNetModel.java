@@ -105,7 +105,7 @@ public final class ControlNetModel implements AutoCloseable {
                 if (!unet.params().specs().get(spec.key()).equals(spec)) {
                     throw new IllegalArgumentException("U-Net parameter " + spec.key() + " does not fit the ControlNet config");
                 }
-                m.root.sameDiff().getArrForVarName(spec.key()).assign(unet.params().sameDiff().getArrForVarName(spec.key()));
+                m.root.array(spec.key()).assign(unet.params().array(spec.key()));
             }
         }
         return m;
@@ -141,29 +141,49 @@ public final class ControlNetModel implements AutoCloseable {
     private Graph build(Params p, long h, long w) {
         SameDiff sd = p.sameDiff();
         var u = config.unet();
-        int c0 = u.blockOutChannels().get(0);
         SDVariable sample = sd.placeHolder(UNet2DConditionModel.SAMPLE, DataType.FLOAT, -1, u.inChannels(), h, w);
         SDVariable timesteps = sd.placeHolder(UNet2DConditionModel.TIMESTEPS, DataType.FLOAT, -1);
         SDVariable context = sd.placeHolder(UNet2DConditionModel.CONTEXT, DataType.FLOAT, -1, -1, u.crossDim());
         SDVariable cond = sd.placeHolder(COND, DataType.FLOAT, -1, config.conditioningChannels(), h * 8, w * 8);
         SDVariable scales = sd.placeHolder(SCALES, DataType.FLOAT, -1); // one scale per residual (13 for SD1.5)
+        List<SDVariable> res = buildOn(p, sample, timesteps, context, cond, scales, h, w);
+        for (int i = 0; i < res.size() - 1; i++) {
+            sd.identity(DOWN + i, res.get(i));
+        }
+        sd.identity(MID, res.get(res.size() - 1));
+        return new Graph(sd, p, h, w, res.size() - 1);
+    }
+
+    /**
+     * Builds the ControlNet on given inputs in {@code p}'s graph (for composite graphs such as ControlNet training).
+     * {@code scales} holds one factor per residual. Returns the down residuals followed by the mid residual.
+     */
+    public List<SDVariable> buildOn(Params p, SDVariable sample, SDVariable timesteps, SDVariable context, SDVariable cond,
+            SDVariable scales, long h, long w) {
+        SameDiff sd = p.sameDiff();
+        var u = config.unet();
+        int c0 = u.blockOutChannels().get(0);
         // 1.-2. conditioning embedding, added to conv_in(sample)
-        SDVariable emb = sd.identity(COND_EMBEDDING, ControlNetConditioningEmbedding.forward(p, "controlnet_cond_embedding",
-                cond, config.conditioningChannels(), config.conditioningEmbeddingOutChannels(), c0));
+        SDVariable emb = ControlNetConditioningEmbedding.forward(p, "controlnet_cond_embedding", cond,
+                config.conditioningChannels(), config.conditioningEmbeddingOutChannels(), c0);
+        if (!sd.hasVariable(COND_EMBEDDING)) {
+            sd.identity(COND_EMBEDDING, emb);
+        }
         // 3.-4. the U-Net encoder and mid block
         UNetEncoder.Result enc = UNetEncoder.forward(p, u, sample, timesteps, context, h, w, queryChunk, x -> x.add(emb));
         // 5. zero convolutions, scaled
         List<SDVariable> skips = enc.skips();
+        List<SDVariable> out = new ArrayList<>();
         for (int i = 0; i < skips.size(); i++) {
             long ch = channels(i);
             SDVariable r = ControlNetConditioningEmbedding.zeroConv(p, "controlnet_down_blocks." + i, skips.get(i), (int) ch,
                     (int) ch, 1, 0);
-            sd.identity(DOWN + i, r.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(i))));
+            out.add(r.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(i))));
         }
         int top = u.blockOutChannels().get(u.blockOutChannels().size() - 1);
         SDVariable mid = ControlNetConditioningEmbedding.zeroConv(p, "controlnet_mid_block", enc.mid(), top, top, 1, 0);
-        sd.identity(MID, mid.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(skips.size()))));
-        return new Graph(sd, p, h, w, skips.size());
+        out.add(mid.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(skips.size()))));
+        return out;
     }
 
     /** Channels of skip tensor i (conv_in, then per block layers_per_block ResNet outputs and a downsampler). */

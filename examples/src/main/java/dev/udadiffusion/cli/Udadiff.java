@@ -30,6 +30,10 @@ public final class Udadiff implements Runnable {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
+        // ND4J warns about its own TensorFlow import table whenever a gradient graph is built; nothing a user can act on
+        if (System.getProperty("org.slf4j.simpleLogger.log.org.nd4j.imports.converters.ImportClassMapping") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.nd4j.imports.converters.ImportClassMapping", "error");
+        }
         CommandLine cl = commandLine();
         // expected failures (bad files, bad values) end in one line, not a stack trace
         cl.setExecutionExceptionHandler((ex, line, parse) -> {

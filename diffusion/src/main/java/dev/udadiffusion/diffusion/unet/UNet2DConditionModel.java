@@ -170,27 +170,56 @@ public final class UNet2DConditionModel implements AutoCloseable {
     private Graph build(Params p, long h, long w, boolean residuals) {
         SameDiff sd = p.sameDiff();
         UNet2DConditionConfig c = config;
+        SDVariable sample = sd.placeHolder(SAMPLE, DataType.FLOAT, -1, c.inChannels(), h, w);
+        SDVariable timesteps = sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
+        SDVariable context = sd.placeHolder(CONTEXT, DataType.FLOAT, -1, -1, c.crossDim());
+        List<SDVariable> down = null;
+        SDVariable mid = null;
+        int numSkips = skipCount();
+        if (residuals) {
+            down = new ArrayList<>();
+            for (int i = 0; i < numSkips; i++) {
+                down.add(sd.placeHolder(DOWN_RESIDUAL + i, DataType.FLOAT, -1, -1, -1, -1));
+            }
+            mid = sd.placeHolder(MID_RESIDUAL, DataType.FLOAT, -1, -1, -1, -1);
+        }
+        sd.identity(OUTPUT, buildOn(p, sample, timesteps, context, down, mid, h, w));
+        return new Graph(sd, p, h, w, residuals, numSkips);
+    }
+
+    /** Number of skip tensors (= ControlNet down residuals): conv_in, layers per block, downsamplers. */
+    public int skipCount() {
+        int n = config.blockOutChannels().size();
+        return 1 + n * config.layersPerBlock() + (n - 1);
+    }
+
+    /**
+     * Builds the U-Net on given inputs in {@code p}'s graph (for composite graphs such as ControlNet training):
+     * sample [B, C, h, w], timesteps [B], context [B, S, D], optional residuals. Returns the prediction.
+     */
+    public SDVariable buildOn(Params p, SDVariable sample, SDVariable timesteps, SDVariable context,
+            List<SDVariable> downResiduals, SDVariable midResidual, long h, long w) {
+        SameDiff sd = p.sameDiff();
+        UNet2DConditionConfig c = config;
         List<Integer> ch = c.blockOutChannels();
         List<Integer> heads = c.heads();
         List<Integer> layers = c.transformerLayers();
         int n = ch.size();
-        SDVariable sample = sd.placeHolder(SAMPLE, DataType.FLOAT, -1, c.inChannels(), h, w);
-        SDVariable timesteps = sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
-        SDVariable context = sd.placeHolder(CONTEXT, DataType.FLOAT, -1, -1, c.crossDim());
         // 0.-3. time embedding, conv_in, down blocks; 5. mid block (shared with ControlNet)
         UNetEncoder.Result enc = UNetEncoder.forward(p, c, sample, timesteps, context, h, w, queryChunk, v -> v);
         List<SDVariable> skips = new ArrayList<>(enc.skips());
         UNetContext ctx = new UNetContext(p, enc.temb(), context, c, h, w, queryChunk);
         // 4. ControlNet residuals on the skips and the mid-block output
         SDVariable hs = enc.mid();
-        if (residuals) {
-            for (int i = 0; i < skips.size(); i++) {
-                SDVariable r = sd.placeHolder(DOWN_RESIDUAL + i, DataType.FLOAT, -1, -1, -1, -1);
-                skips.set(i, skips.get(i).add(r));
+        if (downResiduals != null) {
+            if (downResiduals.size() != skips.size()) {
+                throw new IllegalArgumentException("expected " + skips.size() + " down residuals, got " + downResiduals.size());
             }
-            hs = hs.add(sd.placeHolder(MID_RESIDUAL, DataType.FLOAT, -1, -1, -1, -1));
+            for (int i = 0; i < skips.size(); i++) {
+                skips.set(i, skips.get(i).add(downResiduals.get(i)));
+            }
+            hs = hs.add(midResidual);
         }
-        int numSkips = skips.size();
         int top = ch.get(n - 1);
         // 6. up
         ArrayDeque<SDVariable> stack = new ArrayDeque<>(skips);
@@ -209,9 +238,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
         hs = GroupNorm.forward(p, "conv_norm_out", hs, 4, c.normNumGroups(), ch.get(0), c.normEps(), true);
         hs = Activations.silu(sd, hs);
         hs = Conv2d.forward(p, "conv_out", hs, ch.get(0), c.outChannels(), 3, 1, 1, true);
-        sd.identity(OUTPUT, hs);
-        return new Graph(sd, p, h, w, residuals, numSkips);
+        return hs;
     }
+
 
     @Override
     public void close() {

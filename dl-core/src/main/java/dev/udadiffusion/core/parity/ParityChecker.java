@@ -25,6 +25,14 @@ public interface ParityChecker {
         return fixture.tolerance(defaultTolerance());
     }
 
+    /**
+     * The error of one output; by default over the whole tensor. Checkers override it where the fixture's notes define
+     * a different comparison (e.g. only over elements that are well-conditioned).
+     */
+    default ErrorMetrics compare(Fixture fixture, String output, INDArray got, INDArray ref) {
+        return ErrorMetrics.of(got, ref);
+    }
+
     /** Used when the fixture's notes suggest none. */
     default Tolerance defaultTolerance() {
         return new Tolerance(1e-4, 1e-4);

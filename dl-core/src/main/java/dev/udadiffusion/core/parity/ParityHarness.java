@@ -98,7 +98,7 @@ public final class ParityHarness {
                 INDArray ref = f.expected(name);
                 ErrorMetrics m;
                 try {
-                    m = ErrorMetrics.of(g, ref);
+                    m = c.compare(f, name, g, ref);
                 } catch (IllegalArgumentException e) {
                     out.add(new ParityResult(f.name(), c.kind(), name, ParityResult.Status.FAIL, Double.NaN, Double.NaN,
                             tol, e.getMessage()));

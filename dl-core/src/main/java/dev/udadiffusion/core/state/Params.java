@@ -25,13 +25,15 @@ public final class Params {
     private final Checkpoint checkpoint;
     private final Map<String, ParamSpec> specs = new LinkedHashMap<>();
     private final Params shareFrom;
+    private final String namePrefix;
 
-    private Params(SameDiff sd, DataType type, long seed, Checkpoint checkpoint, Params shareFrom) {
+    private Params(SameDiff sd, DataType type, long seed, Checkpoint checkpoint, Params shareFrom, String namePrefix) {
         this.sd = sd;
         this.type = type;
         this.rng = new Random(seed);
         this.checkpoint = checkpoint;
         this.shareFrom = shareFrom;
+        this.namePrefix = namePrefix;
     }
 
     /**
@@ -40,17 +42,25 @@ public final class Params {
      * {@code source} with the same spec.
      */
     public static Params shared(SameDiff sd, Params source) {
-        return new Params(sd, source.type, 0, null, source);
+        return shared(sd, source, "");
+    }
+
+    /**
+     * As {@link #shared(SameDiff, Params)}, naming the variables {@code namePrefix + key} so that two models with
+     * the same checkpoint keys (a U-Net and its ControlNet) can live in one graph. Checkpoint keys are unchanged.
+     */
+    public static Params shared(SameDiff sd, Params source, String namePrefix) {
+        return new Params(sd, source.type, 0, null, source, namePrefix);
     }
 
     /** Fresh parameters from the blocks' initialisers (torch defaults), drawn from a stream seeded with {@code seed}. */
     public static Params init(SameDiff sd, DataType type, long seed) {
-        return new Params(sd, type, seed, null, null);
+        return new Params(sd, type, seed, null, null, "");
     }
 
     /** Parameters loaded from {@code checkpoint}; any it lacks are initialised (and reported). */
     public static Params load(SameDiff sd, DataType type, Checkpoint checkpoint) {
-        return new Params(sd, type, 0, checkpoint, null);
+        return new Params(sd, type, 0, checkpoint, null, "");
     }
 
     public SameDiff sameDiff() {
@@ -72,7 +82,7 @@ public final class Params {
             if (!prev.equals(spec)) {
                 throw new IllegalStateException("parameter " + key + " requested as " + spec + " but exists as " + prev);
             }
-            return sd.getVariable(key);
+            return sd.getVariable(namePrefix + key);
         }
         INDArray value = null;
         if (shareFrom != null) {
@@ -82,7 +92,7 @@ public final class Params {
                         + theirs);
             }
             specs.put(key, spec);
-            return sd.var(key, shareFrom.sd.getArrForVarName(key));
+            return sd.var(namePrefix + key, shareFrom.array(key));
         }
         if (checkpoint != null) {
             value = checkpoint.load(spec, type).orElse(null);
@@ -94,7 +104,20 @@ public final class Params {
             throw new IllegalStateException("initialiser for " + key + " gave shape " + Arrays.toString(value.shape()));
         }
         specs.put(key, spec);
-        return sd.var(key, value);
+        return sd.var(namePrefix + key, value);
+    }
+
+    /** The SameDiff variable name of a parameter ({@code namePrefix + key}). */
+    public String varName(String key) {
+        return namePrefix + key;
+    }
+
+    /** The graph-layout array of a parameter. */
+    public INDArray array(String key) {
+        if (!specs.containsKey(key)) {
+            throw new IllegalArgumentException("no parameter " + key);
+        }
+        return sd.getArrForVarName(namePrefix + key);
     }
 
     /** All parameters requested so far, in creation order. */
@@ -127,7 +150,7 @@ public final class Params {
      */
     public void release() {
         for (String key : specs.keySet()) {
-            INDArray a = sd.getArrForVarName(key);
+            INDArray a = sd.getArrForVarName(namePrefix + key);
             if (a != null && a.closeable()) {
                 a.close();
             }
@@ -140,6 +163,6 @@ public final class Params {
         if (spec == null) {
             throw new IllegalArgumentException("no parameter " + key);
         }
-        return spec.layout().toTorch(sd.getArrForVarName(key));
+        return spec.layout().toTorch(sd.getArrForVarName(namePrefix + key));
     }
 }

@@ -32,7 +32,7 @@ public final class StateDict {
         for (ParamSpec spec : params.specs().values()) {
             Optional<INDArray> v = checkpoint.load(spec, params.dataType());
             v.ifPresent(a -> {
-                params.sameDiff().getArrForVarName(spec.key()).assign(a);
+                params.array(spec.key()).assign(a);
                 a.close();
             });
         }

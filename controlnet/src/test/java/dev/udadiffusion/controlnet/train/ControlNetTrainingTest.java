@@ -1,0 +1,67 @@
+package dev.udadiffusion.controlnet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.controlnet.ControlNetConfig;
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.controlnet.SegmentationConditioning;
+import dev.udadiffusion.core.parity.ParityHarness;
+import dev.udadiffusion.core.parity.ParityResult;
+import dev.udadiffusion.core.safetensors.SafetensorsFile;
+import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.core.train.AdamW;
+import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.Trainer;
+import dev.udadiffusion.core.train.TrainingGraph;
+import dev.udadiffusion.diffusion.schedulers.DDPMScheduler;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class ControlNetTrainingTest {
+
+    @Test
+    void controlNetTrainStepParity() {
+        List<ParityResult> rs = ParityHarness.withRegisteredCheckers().checkFixture(TestData.reference("controlnet_train_step"));
+        assertEquals(40, rs.size());
+        rs.forEach(r -> assertEquals(ParityResult.Status.PASS, r.status(), r.line()));
+    }
+
+    @Test
+    void uNetStaysFrozenAndLightweightModeTrainsOnlyZeroConvs() {
+        Path u = TestData.reference("unet_tiny");
+        Path c = TestData.reference("controlnet_tiny");
+        try (UNet2DConditionModel unet = UNet2DConditionModel.load(UNet2DConditionConfig.read(u.resolve("config.json")),
+                u.resolve("weights.safetensors"));
+                ControlNetModel cn = ControlNetModel.load(ControlNetConfig.read(c.resolve("config.json")), c.resolve("weights.safetensors"));
+                SafetensorsFile io = SafetensorsFile.open(c.resolve("io.safetensors"))) {
+            TrainingGraph g = ControlNetTraining.graph(cn, unet, 16, 16, ControlNetTraining.ZERO_CONVS_ONLY, 1.0);
+            assertEquals(28, g.trainable().size()); // 12 down + 1 mid zero convs + conv_out, weight and bias each
+            INDArray unetBefore = unet.params().array("conv_in.weight").dup();
+            INDArray encoderBefore = cn.params().array("down_blocks.0.resnets.0.conv1.weight").dup();
+            INDArray zeroBefore = cn.params().array("controlnet_mid_block.weight").dup();
+            DDPMScheduler ns = new DDPMScheduler(dev.udadiffusion.diffusion.pipeline.Sd15.scheduler());
+            INDArray x0 = io.load("in.sample");
+            INDArray noise = org.nd4j.linalg.factory.Nd4j.randn(DataType.FLOAT, x0.shape());
+            INDArray t = org.nd4j.linalg.factory.Nd4j.createFromArray(500L, 20L);
+            Map<String, INDArray> feeds = Map.of(ControlNetTraining.NOISY, ns.addNoise(x0, noise, t),
+                    UNet2DConditionModel.TIMESTEPS, t.castTo(DataType.FLOAT), UNet2DConditionModel.CONTEXT,
+                    io.load("in.encoder_hidden_states"), ControlNetModel.COND, io.load("in.controlnet_cond"),
+                    ControlNetTraining.TARGET, noise);
+            Trainer tr = new Trainer(g, AdamW.of(new ArrayList<>(g.trainable().keySet()), 0.01), LrSchedule.constant(), 1e-3, 1.0);
+            Trainer.StepResult r = tr.step(List.of(feeds), List.of());
+            assertTrue(Double.isFinite(r.loss()));
+            assertEquals(unetBefore, unet.params().array("conv_in.weight"));
+            assertEquals(encoderBefore, cn.params().array("down_blocks.0.resnets.0.conv1.weight"));
+            assertNotEquals(zeroBefore, cn.params().array("controlnet_mid_block.weight"));
+        }
+    }
+}

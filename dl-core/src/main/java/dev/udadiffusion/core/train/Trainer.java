@@ -1,0 +1,89 @@
+package dev.udadiffusion.core.train;
+
+import dev.udadiffusion.core.nn.Graphs;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One optimiser step over a {@link TrainingGraph}: forward and backward on each micro-batch (gradients averaged for
+ * accumulation), optional global-norm clipping, AdamW at the scheduled learning rate. A NaN or infinite loss stops
+ * training with the step number. Not thread-safe.
+ */
+public final class Trainer {
+
+    /** What a step did. */
+    public record StepResult(long step, double loss, double gradNorm, double lr, Map<String, INDArray> outputs) {
+    }
+
+    private final TrainingGraph graph;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final double baseLr;
+    private final double maxGradNorm;
+
+    /** @param maxGradNorm clip threshold, or ≤ 0 for none */
+    public Trainer(TrainingGraph graph, AdamW optimizer, LrSchedule schedule, double baseLr, double maxGradNorm) {
+        this.graph = graph;
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.baseLr = baseLr;
+        this.maxGradNorm = maxGradNorm;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    public TrainingGraph graph() {
+        return graph;
+    }
+
+    /** Loss, requested outputs and gradients (by checkpoint key) for one batch, without updating. */
+    public Map<String, INDArray> gradients(Map<String, INDArray> feeds, List<String> outputs, Map<String, INDArray> outValues) {
+        List<String> outs = new ArrayList<>(outputs);
+        if (!outs.contains(graph.loss())) {
+            outs.add(graph.loss());
+        }
+        OutAndGrad og = Graphs.quietly(() -> graph.sd().calculateGradientsAndOutputs(feeds, outs,
+                new ArrayList<>(graph.trainable().values())));
+        outValues.putAll(og.getOutputs());
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        graph.trainable().forEach((key, var) -> {
+            INDArray g = og.getGradients().get(var);
+            if (g != null) {
+                grads.put(key, g);
+            }
+        });
+        return grads;
+    }
+
+    /** One optimiser step over {@code microBatches} (gradient accumulation: their gradients are averaged). */
+    public StepResult step(List<Map<String, INDArray>> microBatches, List<String> outputs) {
+        Map<String, INDArray> acc = new LinkedHashMap<>();
+        Map<String, INDArray> outs = new LinkedHashMap<>();
+        double loss = 0;
+        for (Map<String, INDArray> feeds : microBatches) {
+            Map<String, INDArray> o = new LinkedHashMap<>();
+            Map<String, INDArray> g = gradients(feeds, outputs, o);
+            double l = o.get(graph.loss()).getDouble(0);
+            if (!Double.isFinite(l)) {
+                throw new IllegalStateException("loss is " + l + " at step " + (optimizer.step() + 1)
+                        + "; stopping (lower the learning rate or check the data)");
+            }
+            loss += l / microBatches.size();
+            Gradients.accumulate(acc, g);
+            outs = o;
+        }
+        if (microBatches.size() > 1) {
+            acc.values().forEach(a -> a.divi(microBatches.size()));
+        }
+        double norm = maxGradNorm > 0 ? Gradients.clip(acc, maxGradNorm) : Gradients.globalNorm(acc.values());
+        double lr = baseLr * schedule.factor(optimizer.step());
+        optimizer.update(graph.parameterArrays(), acc, lr);
+        return new StepResult(optimizer.step(), loss, norm, lr, outs);
+    }
+}
