@@ -22,15 +22,16 @@ final class CLIPEncoderLayer {
         int d = c.hiddenSize();
         int heads = c.numAttentionHeads();
         SDVariable h = LayerNorm.forward(p, prefix + ".layer_norm1", x, 3, d, c.layerNormEps());
-        SDVariable q = Linear.forward(p, prefix + ".self_attn.q_proj", h, 3, d, d, true);
-        SDVariable k = Linear.forward(p, prefix + ".self_attn.k_proj", h, 3, d, d, true);
-        SDVariable v = Linear.forward(p, prefix + ".self_attn.v_proj", h, 3, d, d, true);
+        long[] lead = {tokens};
+        SDVariable q = Linear.forward(p, prefix + ".self_attn.q_proj", h, 3, d, d, true, lead);
+        SDVariable k = Linear.forward(p, prefix + ".self_attn.k_proj", h, 3, d, d, true, lead);
+        SDVariable v = Linear.forward(p, prefix + ".self_attn.v_proj", h, 3, d, d, true, lead);
         SDVariable a = Attention.multiHead(sd, q, k, v, heads, d / heads, 1.0 / Math.sqrt((double) d / heads), tokens,
-                Attention.DEFAULT_QUERY_CHUNK, causalMask);
-        x = Linear.forward(p, prefix + ".self_attn.out_proj", a, 3, d, d, true).add(x);
+                tokens, Attention.DEFAULT_QUERY_CHUNK, causalMask);
+        x = Linear.forward(p, prefix + ".self_attn.out_proj", a, 3, d, d, true, lead).add(x);
         h = LayerNorm.forward(p, prefix + ".layer_norm2", x, 3, d, c.layerNormEps());
-        h = Linear.forward(p, prefix + ".mlp.fc1", h, 3, d, c.intermediateSize(), true);
+        h = Linear.forward(p, prefix + ".mlp.fc1", h, 3, d, c.intermediateSize(), true, lead);
         h = c.hiddenAct().equals("quick_gelu") ? Activations.quickGelu(sd, h) : Activations.gelu(sd, h);
-        return Linear.forward(p, prefix + ".mlp.fc2", h, 3, c.intermediateSize(), d, true).add(x);
+        return Linear.forward(p, prefix + ".mlp.fc2", h, 3, c.intermediateSize(), d, true, lead).add(x);
     }
 }

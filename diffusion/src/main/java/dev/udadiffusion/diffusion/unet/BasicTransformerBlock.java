@@ -22,12 +22,14 @@ public final class BasicTransformerBlock {
         int headDim = dim / heads;
         // 1. self-attention
         SDVariable n1 = LayerNorm.forward(p, prefix + ".norm1", x, 3, dim, LN_EPS);
-        SDVariable h = Attention.forward(p, prefix + ".attn1", n1, null, dim, dim, heads, headDim, false, tokens, queryChunk).add(x);
+        SDVariable h = Attention.forward(p, prefix + ".attn1", n1, null, dim, dim, heads, headDim, false, tokens, tokens,
+                queryChunk).add(x);
         // 2. cross-attention
         SDVariable n2 = LayerNorm.forward(p, prefix + ".norm2", h, 3, dim, LN_EPS);
-        h = Attention.forward(p, prefix + ".attn2", n2, context, dim, crossDim, heads, headDim, false, tokens, queryChunk).add(h);
+        h = Attention.forward(p, prefix + ".attn2", n2, context, dim, crossDim, heads, headDim, false, tokens, -1,
+                queryChunk).add(h);
         // 3. feed-forward
         SDVariable n3 = LayerNorm.forward(p, prefix + ".norm3", h, 3, dim, LN_EPS);
-        return FeedForward.forward(p, prefix + ".ff", n3, dim).add(h);
+        return FeedForward.forward(p, prefix + ".ff", n3, dim, tokens).add(h);
     }
 }

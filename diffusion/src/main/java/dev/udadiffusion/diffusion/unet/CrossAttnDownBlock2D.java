@@ -12,13 +12,14 @@ final class CrossAttnDownBlock2D {
     }
 
     static SDVariable forward(UNetContext c, String prefix, SDVariable x, int in, int out, int heads, int layers,
-            long tokens, boolean downsample, List<SDVariable> skips) {
+            int level, boolean downsample, List<SDVariable> skips) {
         SDVariable h = x;
         for (int j = 0; j < c.config().layersPerBlock(); j++) {
             h = ResnetBlock2D.forward(c.p(), prefix + ".resnets." + j, h, j == 0 ? in : out, out, c.temb(),
-                    c.config().timeEmbedDim(), c.groups(), c.eps());
+                    c.config().timeEmbedDim(), c.groups(), c.eps(), c.height(level), c.width(level));
             h = Transformer2DModel.forward(c.p(), prefix + ".attentions." + j, h, c.context(), out, heads, layers,
-                    c.config().crossDim(), c.groups(), c.config().useLinearProjection(), tokens, c.queryChunk());
+                    c.config().crossDim(), c.groups(), c.config().useLinearProjection(), c.height(level), c.width(level),
+                    c.queryChunk());
             skips.add(h);
         }
         if (downsample) {

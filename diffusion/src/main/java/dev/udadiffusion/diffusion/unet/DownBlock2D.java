@@ -11,12 +11,12 @@ final class DownBlock2D {
     private DownBlock2D() {
     }
 
-    static SDVariable forward(UNetContext c, String prefix, SDVariable x, int in, int out, boolean downsample,
+    static SDVariable forward(UNetContext c, String prefix, SDVariable x, int in, int out, int level, boolean downsample,
             List<SDVariable> skips) {
         SDVariable h = x;
         for (int j = 0; j < c.config().layersPerBlock(); j++) {
             h = ResnetBlock2D.forward(c.p(), prefix + ".resnets." + j, h, j == 0 ? in : out, out, c.temb(),
-                    c.config().timeEmbedDim(), c.groups(), c.eps());
+                    c.config().timeEmbedDim(), c.groups(), c.eps(), c.height(level), c.width(level));
             skips.add(h);
         }
         if (downsample) {

@@ -11,9 +11,10 @@ public final class FeedForward {
     private FeedForward() {
     }
 
-    public static SDVariable forward(Params p, String prefix, SDVariable x, int dim) {
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int dim, long tokens) {
         int inner = 4 * dim;
-        SDVariable h = GEGLU.forward(p, prefix + ".net.0", x, 3, dim, inner);
-        return Linear.forward(p, prefix + ".net.2", h, 3, inner, dim, true);
+        long[] lead = tokens > 0 ? new long[] {tokens} : null;
+        SDVariable h = GEGLU.forward(p, prefix + ".net.0", x, 3, dim, inner, lead);
+        return Linear.forward(p, prefix + ".net.2", h, 3, inner, dim, true, lead);
     }
 }

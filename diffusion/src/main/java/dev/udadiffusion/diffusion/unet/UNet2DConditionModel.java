@@ -231,11 +231,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
             boolean attn = c.upBlockTypes().get(i).equals("CrossAttnUpBlock2D");
             int level = n - 1 - i;
             hs = UpBlock2D.forward(ctx, "up_blocks." + i, hs, prevOut, out, skipIn, attn ? heads.get(level) : 0,
-                    layers.get(level), ctx.tokens(level), !last, stack);
+                    layers.get(level), level, !last, stack);
             prevOut = out;
         }
         // 7. post-process
-        hs = GroupNorm.forward(p, "conv_norm_out", hs, 4, c.normNumGroups(), ch.get(0), c.normEps(), true);
+        hs = GroupNorm.forward(p, "conv_norm_out", hs, 4, c.normNumGroups(), ch.get(0), c.normEps(), true, h, w);
         hs = Activations.silu(sd, hs);
         hs = Conv2d.forward(p, "conv_out", hs, ch.get(0), c.outChannels(), 3, 1, 1, true);
         return hs;

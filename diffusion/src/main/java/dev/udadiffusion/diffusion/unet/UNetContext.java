@@ -18,6 +18,14 @@ record UNetContext(Params p, SDVariable temb, SDVariable context, UNet2DConditio
         return config.normEps();
     }
 
+    long height(int level) {
+        return latentH >> level;
+    }
+
+    long width(int level) {
+        return latentW >> level;
+    }
+
     /** H·W tokens at a level with {@code downsamples} stride-2 steps. */
     long tokens(int downsamples) {
         return (latentH >> downsamples) * (latentW >> downsamples);

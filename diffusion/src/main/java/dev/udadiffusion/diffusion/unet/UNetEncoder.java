@@ -52,17 +52,15 @@ public final class UNetEncoder {
             boolean last = i == n - 1;
             String prefix = "down_blocks." + i;
             if (c.downBlockTypes().get(i).equals("CrossAttnDownBlock2D")) {
-                hs = CrossAttnDownBlock2D.forward(ctx, prefix, hs, in, out, heads.get(i), layers.get(i), ctx.tokens(i),
-                        !last, skips);
+                hs = CrossAttnDownBlock2D.forward(ctx, prefix, hs, in, out, heads.get(i), layers.get(i), i, !last, skips);
             } else {
-                hs = DownBlock2D.forward(ctx, prefix, hs, in, out, !last, skips);
+                hs = DownBlock2D.forward(ctx, prefix, hs, in, out, i, !last, skips);
             }
             in = out;
         }
         // 4. mid
         int top = ch.get(n - 1);
-        SDVariable mid = UNetMidBlock2DCrossAttn.forward(ctx, "mid_block", hs, top, heads.get(n - 1), layers.get(n - 1),
-                ctx.tokens(n - 1));
+        SDVariable mid = UNetMidBlock2DCrossAttn.forward(ctx, "mid_block", hs, top, heads.get(n - 1), layers.get(n - 1), n - 1);
         return new Result(skips, mid, temb);
     }
 }

@@ -21,7 +21,7 @@ final class UpBlock2D {
      * @param skips    remaining skip tensors, popped from the end
      */
     static SDVariable forward(UNetContext c, String prefix, SDVariable x, int prevOut, int out, int skipIn, int heads,
-            int layers, long tokens, boolean upsample, Deque<SDVariable> skips) {
+            int layers, int level, boolean upsample, Deque<SDVariable> skips) {
         SDVariable h = x;
         int n = c.config().layersPerBlock() + 1;
         for (int j = 0; j < n; j++) {
@@ -30,10 +30,11 @@ final class UpBlock2D {
             int inCh = j == 0 ? prevOut : out;
             h = c.p().sameDiff().concat(1, h, skip); // [B, inCh + skipCh, H, W]
             h = ResnetBlock2D.forward(c.p(), prefix + ".resnets." + j, h, inCh + skipCh, out, c.temb(),
-                    c.config().timeEmbedDim(), c.groups(), c.eps());
+                    c.config().timeEmbedDim(), c.groups(), c.eps(), c.height(level), c.width(level));
             if (heads > 0) {
                 h = Transformer2DModel.forward(c.p(), prefix + ".attentions." + j, h, c.context(), out, heads, layers,
-                        c.config().crossDim(), c.groups(), c.config().useLinearProjection(), tokens, c.queryChunk());
+                        c.config().crossDim(), c.groups(), c.config().useLinearProjection(), c.height(level), c.width(level),
+                        c.queryChunk());
             }
         }
         if (upsample) {

@@ -38,15 +38,24 @@ public final class Attention {
     /** As above with an explicit query chunk size. */
     public static SDVariable forward(Params p, String prefix, SDVariable x, SDVariable context, int queryDim,
             int contextDim, int heads, int headDim, boolean qkvBias, long queryTokens, int queryChunk) {
+        return forward(p, prefix, x, context, queryDim, contextDim, heads, headDim, qkvBias, queryTokens, -1, queryChunk);
+    }
+
+    /** As above; {@code keyTokens} is the static context length when known (self-attention: the query length). */
+    public static SDVariable forward(Params p, String prefix, SDVariable x, SDVariable context, int queryDim,
+            int contextDim, int heads, int headDim, boolean qkvBias, long queryTokens, long keyTokens, int queryChunk) {
         int inner = heads * headDim;
         SDVariable ctx = context == null ? x : context;
         int ctxDim = context == null ? queryDim : contextDim;
-        SDVariable q = Linear.forward(p, prefix + ".to_q", x, 3, queryDim, inner, qkvBias);
-        SDVariable k = Linear.forward(p, prefix + ".to_k", ctx, 3, ctxDim, inner, qkvBias);
-        SDVariable v = Linear.forward(p, prefix + ".to_v", ctx, 3, ctxDim, inner, qkvBias);
-        SDVariable o = multiHead(p.sameDiff(), q, k, v, heads, headDim, 1.0 / Math.sqrt(headDim), queryTokens,
+        long kt = context == null ? queryTokens : keyTokens;
+        long[] ql = queryTokens > 0 ? new long[] {queryTokens} : null;
+        long[] kl = kt > 0 ? new long[] {kt} : null;
+        SDVariable q = Linear.forward(p, prefix + ".to_q", x, 3, queryDim, inner, qkvBias, ql);
+        SDVariable k = Linear.forward(p, prefix + ".to_k", ctx, 3, ctxDim, inner, qkvBias, kl);
+        SDVariable v = Linear.forward(p, prefix + ".to_v", ctx, 3, ctxDim, inner, qkvBias, kl);
+        SDVariable o = multiHead(p.sameDiff(), q, k, v, heads, headDim, 1.0 / Math.sqrt(headDim), queryTokens, kt,
                 queryChunk, null);
-        return Linear.forward(p, prefix + ".to_out.0", o, 3, inner, queryDim, true);
+        return Linear.forward(p, prefix + ".to_out.0", o, 3, inner, queryDim, true, ql);
     }
 
     /**
@@ -58,9 +67,15 @@ public final class Attention {
      */
     public static SDVariable multiHead(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, int heads, int headDim,
             double scale, long queryTokens, int queryChunk, SDVariable mask) {
-        SDVariable qh = splitHeads(sd, q, heads, headDim); // [B, h, Tq, d]
-        SDVariable kh = splitHeads(sd, k, heads, headDim); // [B, h, Tk, d]
-        SDVariable vh = splitHeads(sd, v, heads, headDim); // [B, h, Tk, d]
+        return multiHead(sd, q, k, v, heads, headDim, scale, queryTokens, -1, queryChunk, mask);
+    }
+
+    /** As above; {@code keyTokens} is Tk when known statically (with queryTokens it makes every reshape literal). */
+    public static SDVariable multiHead(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, int heads, int headDim,
+            double scale, long queryTokens, long keyTokens, int queryChunk, SDVariable mask) {
+        SDVariable qh = splitHeads(sd, q, heads, headDim, queryTokens); // [B, h, Tq, d]
+        SDVariable kh = splitHeads(sd, k, heads, headDim, keyTokens); // [B, h, Tk, d]
+        SDVariable vh = splitHeads(sd, v, heads, headDim, keyTokens); // [B, h, Tk, d]
         SDVariable out;
         if (queryTokens > queryChunk && queryChunk > 0) {
             List<SDVariable> parts = new ArrayList<>();
@@ -76,6 +91,9 @@ public final class Attention {
             out = attend(sd, qh, kh, vh, scale, mask);
         }
         // [B, h, Tq, d] -> [B, Tq, h, d] -> [B, Tq, h*d]
+        if (queryTokens > 0) {
+            return out.permute(0, 2, 1, 3).reshape(-1, queryTokens, (long) heads * headDim);
+        }
         return out.permute(0, 2, 1, 3).reshape(Graphs.shapePrefix(sd, q, 2, (long) heads * headDim));
     }
 
@@ -88,8 +106,10 @@ public final class Attention {
         return sd.mmul(a, v); // [B, h, tq, d]
     }
 
-    /** [B, T, h·d] -> [B, h, T, d]. */
-    static SDVariable splitHeads(SameDiff sd, SDVariable x, int heads, int headDim) {
-        return x.reshape(Graphs.shapePrefix(sd, x, 2, heads, headDim)).permute(0, 2, 1, 3);
+    /** [B, T, h·d] -> [B, h, T, d]; T static when positive. */
+    static SDVariable splitHeads(SameDiff sd, SDVariable x, int heads, int headDim, long tokens) {
+        SDVariable r = tokens > 0 ? x.reshape(-1, tokens, heads, headDim)
+                : x.reshape(Graphs.shapePrefix(sd, x, 2, heads, headDim));
+        return r.permute(0, 2, 1, 3);
     }
 }

@@ -17,6 +17,11 @@ public final class GEGLU {
     }
 
     public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int in, int out) {
+        return forward(p, prefix, x, rank, in, out, null);
+    }
+
+    /** As above with static non-batch leading dims {@code lead} when known. */
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int in, int out, long[] lead) {
         SameDiff sd = p.sameDiff();
         SDVariable w = p.get(prefix + ".proj.weight", new long[] {2L * out, in}, Layout.TORCH, Init.torchDefault(in));
         SDVariable b = p.get(prefix + ".proj.bias", new long[] {2L * out}, Layout.TORCH, Init.torchDefault(in));
@@ -25,6 +30,14 @@ public final class GEGLU {
         SDVariable h = y.get(SDIndex.all(), SDIndex.interval(0, out));
         SDVariable gate = y.get(SDIndex.all(), SDIndex.interval(out, 2 * out));
         SDVariable r = h.mul(Activations.gelu(sd, gate)); // [M, out]
-        return rank == 2 ? r : r.reshape(Graphs.shapeWithLast(sd, x, rank, out));
+        if (rank == 2) {
+            return r;
+        }
+        if (Graphs.known(lead) && lead.length == rank - 2) {
+            long[] shape = Graphs.batchShape(java.util.Arrays.copyOf(lead, lead.length + 1));
+            shape[rank - 1] = out;
+            return r.reshape(shape);
+        }
+        return r.reshape(Graphs.shapeWithLast(sd, x, rank, out));
     }
 }

@@ -27,6 +27,27 @@ public final class Graphs {
         return sd;
     }
 
+    /** True when every entry is known (positive), i.e. a reshape can use a literal shape. */
+    public static boolean known(long... dims) {
+        if (dims == null || dims.length == 0) {
+            return false;
+        }
+        for (long d : dims) {
+            if (d <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** [-1, dims...]: a literal target shape with only the batch left to infer (one op instead of four). */
+    public static long[] batchShape(long... dims) {
+        long[] s = new long[dims.length + 1];
+        s[0] = -1;
+        System.arraycopy(dims, 0, s, 1, dims.length);
+        return s;
+    }
+
     /** {@code shape(x)} with its last entry replaced by {@code last}; {@code rank} is x's (static) rank. */
     public static SDVariable shapeWithLast(SameDiff sd, SDVariable x, int rank, long last) {
         SDVariable lead = x.shape().get(SDIndex.interval(0, rank - 1));

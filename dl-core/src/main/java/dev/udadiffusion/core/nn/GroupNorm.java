@@ -18,15 +18,39 @@ public final class GroupNorm {
 
     public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int groups, int channels,
             double eps, boolean affine) {
+        return forward(p, prefix, x, rank, groups, channels, eps, affine, (long[]) null);
+    }
+
+    /** As above; {@code spatial} are x's static dims after the channel axis when known (saves the shape ops). */
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int groups, int channels,
+            double eps, boolean affine, long... spatial) {
         if (channels % groups != 0) {
             throw new IllegalArgumentException(prefix + ": " + channels + " channels not divisible into " + groups + " groups");
         }
         SameDiff sd = p.sameDiff();
-        SDVariable g = x.reshape(Graphs.shapePrefix(sd, x, 1, groups, -1)); // [N, C, ...] -> [N, G, C/G * ...]
+        boolean stat = Graphs.known(spatial) && spatial.length == rank - 2;
+        long size = 1;
+        if (stat) {
+            for (long d : spatial) {
+                size *= d;
+            }
+        }
+        // [N, C, ...] -> [N, G, C/G * ...]
+        SDVariable g = stat ? x.reshape(-1, groups, (long) channels / groups * size)
+                : x.reshape(Graphs.shapePrefix(sd, x, 1, groups, -1));
         SDVariable mean = g.mean(true, 2);
         SDVariable centered = g.sub(mean);
         SDVariable var = centered.mul(centered).mean(true, 2);
-        SDVariable normed = centered.mul(sd.math().rsqrt(var.add(eps))).reshape(x.shape()); // back to [N, C, ...]
+        SDVariable normed = centered.mul(sd.math().rsqrt(var.add(eps)));
+        if (stat) {
+            long[] back = new long[rank];
+            back[0] = -1;
+            back[1] = channels;
+            System.arraycopy(spatial, 0, back, 2, spatial.length);
+            normed = normed.reshape(back); // back to [N, C, ...]
+        } else {
+            normed = normed.reshape(x.shape());
+        }
         if (!affine) {
             return normed;
         }

@@ -16,8 +16,28 @@ public final class Linear {
     }
 
     public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int in, int out, boolean bias) {
+        return forward(p, prefix, x, rank, in, out, bias, null);
+    }
+
+    /**
+     * As above; {@code lead} are the static non-batch leading dims of x (e.g. {T} for [B, T, in]) when known, so the
+     * output reshape needs no shape computation.
+     */
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int in, int out, boolean bias,
+            long[] lead) {
         SDVariable w = p.get(prefix + ".weight", new long[] {out, in}, Layout.TORCH, Init.torchDefault(in));
         SDVariable b = bias ? p.get(prefix + ".bias", new long[] {out}, Layout.TORCH, Init.torchDefault(in)) : null;
+        if (rank > 2 && Graphs.known(lead) && lead.length == rank - 2) {
+            SDVariable y = p.sameDiff().mmul(x.reshape(-1, in), w, false, true, false);
+            if (b != null) {
+                y = y.add(b);
+            }
+            long[] shape = new long[rank];
+            shape[0] = -1;
+            System.arraycopy(lead, 0, shape, 1, lead.length);
+            shape[rank - 1] = out;
+            return y.reshape(shape);
+        }
         return apply(p.sameDiff(), x, rank, in, out, w, b);
     }
 

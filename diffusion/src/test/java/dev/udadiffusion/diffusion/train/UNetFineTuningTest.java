@@ -1,0 +1,116 @@
+package dev.udadiffusion.diffusion.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.diffusion.clip.CLIPTextConfig;
+import dev.udadiffusion.diffusion.clip.CLIPTextModel;
+import dev.udadiffusion.diffusion.clip.CLIPTokenizer;
+import dev.udadiffusion.diffusion.clip.PromptEncoder;
+import dev.udadiffusion.diffusion.pipeline.Sd15;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
+import dev.udadiffusion.diffusion.vae.AutoencoderKL;
+import dev.udadiffusion.diffusion.vae.AutoencoderKLConfig;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UNetFineTuningTest {
+
+    @TempDir
+    static Path dir;
+    static Path data;
+
+    /** A few 80×72 "domain" images: smooth gradients with a coloured box, so crops and flips do something. */
+    @BeforeAll
+    static void images() throws Exception {
+        data = Files.createDirectories(dir.resolve("domain"));
+        Random r = new Random(5);
+        for (int i = 0; i < 4; i++) {
+            BufferedImage img = new BufferedImage(80, 72, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setPaint(new java.awt.GradientPaint(0, 0, new Color(r.nextInt(1 << 24)), 80, 72, new Color(r.nextInt(1 << 24))));
+            g.fillRect(0, 0, 80, 72);
+            g.setColor(new Color(r.nextInt(1 << 24)));
+            g.fillRect(10 + r.nextInt(30), 10 + r.nextInt(20), 25, 20);
+            g.dispose();
+            ImageIO.write(img, "png", data.resolve("img" + i + ".png").toFile());
+        }
+        Files.writeString(data.resolve("img0.txt"), "a road scene");
+    }
+
+    record Models(UNet2DConditionModel unet, AutoencoderKL vae, PromptEncoder prompts) implements AutoCloseable {
+        @Override
+        public void close() {
+            unet.close();
+            vae.close();
+            prompts.textModel().close();
+        }
+    }
+
+    static Models tiny() {
+        Path u = TestData.reference("unet_tiny");
+        Path v = TestData.reference("vae_tiny");
+        Path c = TestData.reference("clip_text_tiny");
+        return new Models(UNet2DConditionModel.load(UNet2DConditionConfig.read(u.resolve("config.json")), u.resolve("weights.safetensors")),
+                AutoencoderKL.load(AutoencoderKLConfig.read(v.resolve("config.json")), v.resolve("weights.safetensors")),
+                new PromptEncoder(CLIPTokenizer.load(TestData.reference("clip_tokenizer")),
+                        CLIPTextModel.load(CLIPTextConfig.read(c.resolve("config.json")), c.resolve("weights.safetensors"))));
+    }
+
+    static UNetFineTuning.Options opts(Path out, long steps) {
+        return UNetFineTuning.Options.defaults(data, out).with(steps, 64, 1e-4, 2).withResume(true, 3);
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun() throws Exception {
+        Path a = dir.resolve("run-a");
+        Path b = dir.resolve("run-b");
+        try (Models m = tiny()) {
+            UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), opts(a, 6), (s, t, r, sps) -> { });
+        }
+        try (Models m = tiny()) {
+            UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), opts(b, 3), (s, t, r, sps) -> { });
+        }
+        try (Models m = tiny()) { // a new process would start like this: fresh weights, then --resume
+            TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), opts(b, 6),
+                    (s, t, r, sps) -> { });
+            assertEquals(3, h.firstStep());
+        }
+        byte[] wa = Files.readAllBytes(a.resolve("unet/diffusion_pytorch_model.safetensors"));
+        byte[] wb = Files.readAllBytes(b.resolve("unet/diffusion_pytorch_model.safetensors"));
+        assertTrue(java.util.Arrays.equals(wa, wb), "resumed weights differ from the uninterrupted run");
+        List<String> csvA = Files.readAllLines(a.resolve("loss.csv"));
+        List<String> csvB = Files.readAllLines(b.resolve("loss.csv"));
+        assertEquals(csvA, csvB);
+        // the result is a U-Net folder like any other; only the last 2 checkpoints are kept
+        try (UNet2DConditionModel back = UNet2DConditionModel.load(a.resolve("unet"))) {
+            assertTrue(back.params().count() > 0);
+        }
+        try (var s = Files.list(a)) {
+            assertEquals(2, s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).count());
+        }
+    }
+
+    @Test
+    void lossDecreasesOverAShortRun() {
+        try (Models m = tiny()) {
+            TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(),
+                    UNetFineTuning.Options.defaults(data, dir.resolve("run-c")).with(40, 64, 1e-3, 2), (s, t, r, sps) -> { });
+            double first = h.losses().subList(0, 10).stream().mapToDouble(d -> d).average().orElseThrow();
+            double last = h.losses().subList(30, 40).stream().mapToDouble(d -> d).average().orElseThrow();
+            assertTrue(last < first, "loss did not decrease: first-10 mean " + first + ", last-10 mean " + last);
+        }
+    }
+}

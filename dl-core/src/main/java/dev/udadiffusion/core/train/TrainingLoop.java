@@ -1,0 +1,197 @@
+package dev.udadiffusion.core.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.core.safetensors.SafetensorsFile;
+import dev.udadiffusion.core.safetensors.SafetensorsWriter;
+import dev.udadiffusion.core.state.ParamSpec;
+import dev.udadiffusion.core.state.Params;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop around a {@link Trainer}: draws micro-batches from a {@link BatchSource} with a per-step generator,
+ * steps the optimiser, reports progress, writes {@code loss.csv}, and checkpoints atomically every N steps
+ * ({@code checkpoint-STEP/}: the model's weights under checkpoint names, the optimiser state, {@code state.json}),
+ * keeping the last K. {@link #run} resumes from the newest checkpoint in the output folder when asked to; a resumed run
+ * computes exactly what an uninterrupted one would.
+ */
+public final class TrainingLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+
+    /** Supplies the feeds of one micro-batch for (step, micro-batch index), drawing randomness from {@code rng}. */
+    @FunctionalInterface
+    public interface BatchSource {
+        Map<String, INDArray> batch(long step, int micro, Rng rng);
+    }
+
+    /** Progress after each step. */
+    @FunctionalInterface
+    public interface Listener {
+        void onStep(long step, long total, Trainer.StepResult r, double secondsPerStep);
+    }
+
+    public record Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
+            long logEvery, boolean resume) {
+        public Options {
+            if (steps < 1 || gradAccum < 1) {
+                throw new IllegalArgumentException("steps and grad accumulation must be at least 1");
+            }
+        }
+    }
+
+    /** One loss value per step. */
+    public record History(List<Double> losses, long firstStep) {
+    }
+
+    private TrainingLoop() {
+    }
+
+    public static History run(Trainer trainer, BatchSource data, Options o, Listener listener) {
+        TrainingGraph g = trainer.graph();
+        long start = 0;
+        List<Double> losses = new ArrayList<>();
+        if (o.resume()) {
+            Path latest = latestCheckpoint(o.outDir());
+            if (latest != null) {
+                start = restore(latest, g.params(), trainer.optimizer());
+                LOG.info("resumed from {} at step {}", latest, start);
+            }
+        }
+        long firstStep = start;
+        Path csv = o.outDir().resolve("loss.csv");
+        try {
+            Files.createDirectories(o.outDir());
+            if (start == 0 || !Files.exists(csv)) {
+                Files.writeString(csv, "step,loss,lr,grad_norm\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
+        }
+        long t0 = System.nanoTime();
+        for (long step = start; step < o.steps(); step++) {
+            Rng rng = Rng.forStep(o.seed(), step);
+            List<Map<String, INDArray>> micro = new ArrayList<>();
+            for (int m = 0; m < o.gradAccum(); m++) {
+                micro.add(data.batch(step, m, rng));
+            }
+            Trainer.StepResult r = trainer.step(micro, List.of());
+            losses.add(r.loss());
+            appendCsv(csv, r);
+            double sps = (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1);
+            listener.onStep(r.step(), o.steps(), r, sps);
+            if (o.logEvery() > 0 && r.step() % o.logEvery() == 0) {
+                LOG.info(String.format("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it", r.step(), r.loss(), r.lr(),
+                        r.gradNorm(), sps * 1000));
+            }
+            if (o.checkpointEvery() > 0 && (r.step() % o.checkpointEvery() == 0 || r.step() == o.steps())) {
+                save(o.outDir(), r.step(), g.params(), trainer.optimizer());
+                prune(o.outDir(), o.keepCheckpoints());
+            }
+        }
+        return new History(losses, firstStep);
+    }
+
+    private static void appendCsv(Path csv, Trainer.StepResult r) {
+        try {
+            Files.writeString(csv, String.format(java.util.Locale.ROOT, "%d,%.8g,%.6g,%.6g%n", r.step(), r.loss(), r.lr(),
+                    r.gradNorm()), java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(csv + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes checkpoint-STEP atomically (a temporary folder renamed into place). */
+    public static Path save(Path outDir, long step, Params params, AdamW opt) {
+        Path target = outDir.resolve(String.format("checkpoint-%08d", step));
+        Path tmp = outDir.resolve(".tmp-" + target.getFileName());
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            Map<String, INDArray> weights = new LinkedHashMap<>();
+            for (ParamSpec s : params.specs().values()) {
+                weights.put(s.key(), params.torchValue(s.key()));
+            }
+            SafetensorsWriter.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt"));
+            SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), opt.state(), Map.of("format", "udadiff-adamw"));
+            ObjectNode st = new ObjectMapper().createObjectNode().put("step", step);
+            Files.writeString(tmp.resolve("state.json"), st.toPrettyString());
+            deleteTree(target);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot write checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads weights and optimiser state; returns the step to continue from. */
+    public static long restore(Path checkpoint, Params params, AdamW opt) {
+        try (SafetensorsFile w = SafetensorsFile.open(checkpoint.resolve("model.safetensors"));
+                SafetensorsFile s = SafetensorsFile.open(checkpoint.resolve("optimizer.safetensors"))) {
+            for (ParamSpec spec : params.specs().values()) {
+                params.array(spec.key()).assign(spec.layout().toGraph(w.load(spec.key(), params.dataType())));
+            }
+            Map<String, INDArray> state = new LinkedHashMap<>();
+            for (String n : s.names()) {
+                state.put(n, s.load(n));
+            }
+            opt.load(state);
+            return new ObjectMapper().readTree(checkpoint.resolve("state.json").toFile()).get("step").asLong();
+        } catch (IOException e) {
+            throw new UncheckedIOException(checkpoint + ": unreadable checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest complete checkpoint-* folder, or null. */
+    public static Path latestCheckpoint(Path outDir) {
+        if (!Files.isDirectory(outDir)) {
+            return null;
+        }
+        try (Stream<Path> s = Files.list(outDir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("checkpoint-"))
+                    .filter(p -> Files.isRegularFile(p.resolve("state.json")))
+                    .max(Comparator.comparing(p -> p.getFileName().toString())).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void prune(Path outDir, int keep) {
+        if (keep <= 0) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(outDir)) {
+            List<Path> cps = s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).sorted().toList();
+            for (int i = 0; i < cps.size() - keep; i++) {
+                deleteTree(cps.get(i));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
