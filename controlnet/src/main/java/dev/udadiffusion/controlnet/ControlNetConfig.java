@@ -71,6 +71,24 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
                 n.path("controlnet_conditioning_channel_order").asText("rgb"));
     }
 
+    /** A diffusers-style config.json: the U-Net encoder fields plus the conditioning ones. */
+    public String toJson() {
+        try {
+            ObjectMapper om = new ObjectMapper();
+            ObjectNode n = (ObjectNode) om.readTree(Configs.toJson(unet));
+            n.remove("up_block_types");
+            n.put("_class_name", "ControlNetModel");
+            n.put("conditioning_channels", conditioningChannels);
+            ArrayNode emb = n.putArray("conditioning_embedding_out_channels");
+            conditioningEmbeddingOutChannels.forEach(emb::add);
+            n.put("controlnet_conditioning_channel_order", channelOrder);
+            n.put("global_pool_conditions", false);
+            return n.toPrettyString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The ControlNet for a U-Net: the same encoder, the given conditioning (as diffusers' {@code from_unet}). */
     public static ControlNetConfig fromUnet(UNet2DConditionConfig unet, int conditioningChannels,
             List<Integer> embeddingChannels) {

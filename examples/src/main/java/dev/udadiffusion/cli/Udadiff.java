@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "udadiff", mixinStandardHelpOptions = true, versionProvider = Udadiff.Version.class,
         description = "Diffusion-generated labeled data for domain adaptation of semantic segmentation (SameDiff/ND4J).",
-        subcommands = {SafetensorsCommand.class, ParityCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SafetensorsCommand.class, ParityCommand.class, GenerateCommand.class, TrainUNetCommand.class,
+            TrainControlNetCommand.class, CommandLine.HelpCommand.class})
 public final class Udadiff implements Runnable {
 
     @CommandLine.Spec

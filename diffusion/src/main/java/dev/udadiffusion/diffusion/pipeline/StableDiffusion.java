@@ -244,6 +244,11 @@ public final class StableDiffusion implements AutoCloseable {
         return vae;
     }
 
+    /** The model's scheduler config (also the noise schedule for training). */
+    public SchedulerConfig schedulerConfig() {
+        return schedulerConfig;
+    }
+
     public String schedulerClass() {
         return schedulerClass;
     }

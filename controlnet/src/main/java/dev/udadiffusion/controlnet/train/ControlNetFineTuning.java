@@ -1,0 +1,121 @@
+package dev.udadiffusion.controlnet.train;
+
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.core.state.StateDict;
+import dev.udadiffusion.core.train.AdamW;
+import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.Trainer;
+import dev.udadiffusion.core.train.TrainingGraph;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.diffusion.clip.PromptEncoder;
+import dev.udadiffusion.diffusion.schedulers.DDPMScheduler;
+import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
+import dev.udadiffusion.diffusion.vae.AutoencoderKL;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * ControlNet training as diffusers' {@code train_controlnet.py}, with the thesis's choices: the (source) U-Net frozen,
+ * one-hot trainId masks as conditioning, class-name prompts, optional prompt dropout, and the "lightweight" variant
+ * that trains only the zero convolutions. Produces a diffusers ControlNet folder.
+ */
+public final class ControlNetFineTuning {
+
+    public record Options(Path data, int resolution, long steps, int batch, int gradAccum, double lr, String lrSchedule,
+            long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb, boolean lightweight, long seed,
+            Path outDir, long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
+
+        /** diffusers defaults: lr 1e−5 constant, batch 4, clip 1.0, no prompt dropout. */
+        public static Options defaults(Path data, Path outDir) {
+            return new Options(data, 512, 1000, 4, 1, 1e-5, "constant", 0, 1.0, 1e-2, 0.0, false, 0, outDir, 500, 2, 50, false);
+        }
+
+        public Options with(long steps, int resolution, double lr, int batch) {
+            return new Options(data, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+                    emptyPromptProb, lightweight, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+
+        public Options withLightweight(boolean l) {
+            return new Options(data, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+                    emptyPromptProb, l, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+    }
+
+    private ControlNetFineTuning() {
+    }
+
+    public static TrainingLoop.History run(ControlNetModel cn, UNet2DConditionModel unet, AutoencoderKL vae,
+            PromptEncoder prompts, SchedulerConfig noiseConfig, Options o, TrainingLoop.Listener listener) {
+        MaskedImageData data = MaskedImageData.open(o.data());
+        DDPMScheduler noise = new DDPMScheduler(noiseConfig);
+        int f = vae.config().downscale();
+        if (o.resolution() % (f * unet.config().sizeMultiple()) != 0) {
+            throw new IllegalArgumentException("resolution " + o.resolution() + " must be a multiple of "
+                    + f * unet.config().sizeMultiple());
+        }
+        long lh = o.resolution() / f;
+        TrainingGraph g = ControlNetTraining.graph(cn, unet, lh, lh,
+                o.lightweight() ? ControlNetTraining.ZERO_CONVS_ONLY : ControlNetTraining.ALL, 1.0);
+        AdamW adam = new AdamW(List.of(new AdamW.Group("controlnet", new ArrayList<>(g.trainable().keySet()), 1.0,
+                o.weightDecay())), 0.9, 0.999, 1e-8);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
+        Map<String, INDArray> promptCache = new HashMap<>();
+        boolean vPred = noiseConfig.predictionType().equals("v_prediction");
+        TrainingLoop.BatchSource source = (step, micro, rng) -> {
+            List<INDArray> imgs = new ArrayList<>();
+            List<INDArray> conds = new ArrayList<>();
+            List<INDArray> ctx = new ArrayList<>();
+            for (int b = 0; b < o.batch(); b++) {
+                MaskedImageData.Sample s = data.sample(rng.nextInt(data.size()), o.resolution(), true, true, rng);
+                imgs.add(s.image());
+                conds.add(s.conditioning());
+                String prompt = o.emptyPromptProb() > 0 && rng.nextDouble() < o.emptyPromptProb() ? "" : s.prompt();
+                ctx.add(promptCache.computeIfAbsent(prompt, pr -> prompts.encode(List.of(pr), 0)));
+            }
+            AutoencoderKL.Posterior post = vae.encode(Nd4j.concat(0, imgs.toArray(new INDArray[0])));
+            INDArray latents = post.sample(rng.gaussian(post.mean().shape())).muli(vae.config().scalingFactor());
+            INDArray eps = rng.gaussian(latents.shape());
+            long[] ts = new long[o.batch()];
+            for (int b = 0; b < ts.length; b++) {
+                ts[b] = rng.nextInt(noise.config().numTrainTimesteps());
+            }
+            INDArray t = Nd4j.createFromArray(ts);
+            Map<String, INDArray> feeds = new HashMap<>();
+            feeds.put(ControlNetTraining.NOISY, noise.addNoise(latents, eps, t));
+            feeds.put(UNet2DConditionModel.TIMESTEPS, t.castTo(DataType.FLOAT));
+            feeds.put(UNet2DConditionModel.CONTEXT, Nd4j.concat(0, ctx.toArray(new INDArray[0])));
+            feeds.put(ControlNetModel.COND, Nd4j.concat(0, conds.toArray(new INDArray[0])));
+            feeds.put(ControlNetTraining.TARGET, vPred ? noise.velocity(latents, eps, t) : eps);
+            return feeds;
+        };
+        TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
+                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()), listener);
+        save(cn, o.outDir().resolve("controlnet"));
+        return h;
+    }
+
+    /** Writes a diffusers ControlNet folder: config.json and diffusion_pytorch_model.safetensors. */
+    public static void save(ControlNetModel cn, Path folder) {
+        try {
+            Files.createDirectories(folder);
+            Path tmp = Files.createTempFile(folder, ".config", ".tmp");
+            Files.writeString(tmp, cn.config().toJson());
+            Files.move(tmp, folder.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
+        }
+        StateDict.save(cn.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
+    }
+
+}

@@ -1,0 +1,29 @@
+package dev.udadiffusion.cli;
+
+import dev.udadiffusion.core.train.Trainer;
+import dev.udadiffusion.core.train.TrainingLoop;
+import java.io.PrintWriter;
+
+/** Progress bar with loss, lr, it/s and ETA, plus a nanoGPT-style line every N steps. */
+final class TrainListener implements TrainingLoop.Listener {
+
+    private final PrintWriter out;
+    private final long logEvery;
+
+    TrainListener(PrintWriter out, long logEvery) {
+        this.out = out;
+        this.logEvery = logEvery;
+    }
+
+    @Override
+    public void onStep(long step, long total, Trainer.StepResult r, double sps) {
+        double eta = sps * (total - step);
+        out.printf("\rstep %d/%d loss %.4f lr %.3g %.2f it/s ETA %s   ", step, total, r.loss(), r.lr(), 1 / sps,
+                Progress.time(eta));
+        if (logEvery > 0 && step % logEvery == 0) {
+            out.printf("%niter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it%n", step, r.loss(), r.lr(), r.gradNorm(),
+                    sps * 1000);
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.udadiffusion.cli;
+
+import dev.udadiffusion.core.image.LossPlot;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.diffusion.clip.PromptEncoder;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
+import dev.udadiffusion.diffusion.train.UNetFineTuning;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code udadiff train-unet}: DreamBooth-style domain fine-tuning of the U-Net (thesis §3.4). */
+@Command(name = "train-unet", mixinStandardHelpOptions = true,
+        description = {"Fine-tune the U-Net of a Stable Diffusion model on a folder of domain images (DreamBooth style: "
+                + "fixed, possibly empty prompt; text encoder and VAE frozen). Writes OUT/unet/ (a diffusers U-Net folder, "
+                + "usable with generate --unet), checkpoints, loss.csv and loss.png."})
+final class TrainUNetCommand implements Callable<Integer> {
+
+    @Mixin
+    TrainOptions t;
+
+    @Option(names = "--instance-data", required = true, description = "folder of training images (captions: metadata.jsonl or NAME.txt)")
+    Path data;
+
+    @Option(names = "--instance-prompt", defaultValue = "", description = "prompt for images without a caption (default: empty)")
+    String prompt;
+
+    @Option(names = "--steps", defaultValue = "400", description = "optimiser steps (default: ${DEFAULT-VALUE})")
+    long steps;
+
+    @Option(names = "--lr", defaultValue = "2e-6", description = "learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--center-crop", description = "centre instead of random crops")
+    boolean centerCrop;
+
+    @Option(names = "--no-flip", description = "no random horizontal flips")
+    boolean noFlip;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        try (StableDiffusion sd = StableDiffusion.load(t.model, StableDiffusion.Options.defaults().withTokenizer(t.tokenizer))) {
+            UNetFineTuning.Options opts = new UNetFineTuning.Options(data, prompt, t.resolution, steps, t.batch, t.gradAccum,
+                    lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, centerCrop, !noFlip, t.seed,
+                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume);
+            TrainingLoop.History h = UNetFineTuning.run(sd.unet(), sd.vae(), new PromptEncoder(sd.tokenizer(), sd.textModel()),
+                    sd.schedulerConfig(), opts, new TrainListener(o, t.logEvery));
+            o.println();
+            LossPlot.fromCsv(t.out.resolve("loss.csv"), t.out.resolve("loss.png"), "U-Net fine-tuning loss");
+            o.printf("trained %d steps; U-Net in %s, loss curve in %s%n", h.losses().size(), t.out.resolve("unet"),
+                    t.out.resolve("loss.png"));
+            o.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.udadiffusion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.core.safetensors.SafetensorsFile;
+import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.core.testing.TinyModels;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandsTest {
+
+    @TempDir
+    static Path dir;
+    static Path sd;
+    static Path images;
+    static Path pairs;
+
+    @BeforeAll
+    static void data() throws Exception {
+        sd = TinyModels.stableDiffusion(dir);
+        images = Files.createDirectories(dir.resolve("domain"));
+        pairs = dir.resolve("pairs");
+        Files.createDirectories(pairs.resolve("images"));
+        Files.createDirectories(pairs.resolve("labels"));
+        int[][] labels;
+        try (SafetensorsFile io = SafetensorsFile.open(TestData.reference("controlnet_tiny").resolve("io.safetensors"))) {
+            labels = io.load("in.label_map").slice(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).toIntMatrix();
+        }
+        Random r = new Random(3);
+        for (int i = 0; i < 3; i++) {
+            BufferedImage img = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setPaint(new GradientPaint(0, 0, new Color(r.nextInt(1 << 24)), 128, 128, new Color(r.nextInt(1 << 24))));
+            g.fillRect(0, 0, 128, 128);
+            g.dispose();
+            ImageIO.write(img, "png", images.resolve("d" + i + ".png").toFile());
+            ImageIO.write(img, "png", pairs.resolve("images/p" + i + ".png").toFile());
+            BufferedImage lab = new BufferedImage(128, 128, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 128; y++) {
+                for (int x = 0; x < 128; x++) {
+                    int v = labels[(y + 17 * i) % 128][x];
+                    lab.getRaster().setSample(x, y, 0, v == 19 ? 255 : v);
+                }
+            }
+            ImageIO.write(lab, "png", pairs.resolve("labels/p" + i + ".png").toFile());
+        }
+    }
+
+    static double mean(List<String> csv, int from, int to) {
+        return csv.subList(from, to).stream().mapToDouble(l -> Double.parseDouble(l.split(",")[1])).average().orElseThrow();
+    }
+
+    @Test
+    void trainUnetWritesAUsableUnetCheckpointsAndLossCurve() throws Exception {
+        Path out = dir.resolve("unet-run");
+        var r = SafetensorsCommandTest.run("train-unet", "--model", sd.toString(), "--instance-data", images.toString(),
+                "--resolution", "64", "--steps", "12", "--lr", "1e-4", "--batch", "2", "--checkpoint-every", "5",
+                "--log-every", "4", "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("iter 4: loss") && r.out().contains("it/s") && r.out().contains("ETA"), r.out());
+        assertTrue(Files.exists(out.resolve("unet/diffusion_pytorch_model.safetensors")));
+        assertTrue(Files.exists(out.resolve("loss.png")));
+        assertEquals(13, Files.readAllLines(out.resolve("loss.csv")).size());
+        assertTrue(Files.isDirectory(out.resolve("checkpoint-00000012")) && Files.isDirectory(out.resolve("checkpoint-00000010")));
+        // the fine-tuned U-Net drops into generation (U-Net swap)
+        var g = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--unet", out.resolve("unet").toString(),
+                "--prompt", "road", "--steps", "2", "--height", "64", "--width", "64", "--out", dir.resolve("gen").toString());
+        assertEquals(0, g.code(), g.out() + g.err());
+    }
+
+    @Test
+    void trainLightweightControlNetFromMaskPairs() throws Exception {
+        Path out = dir.resolve("cn-run");
+        var r = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", pairs.toString(),
+                "--resolution", "64", "--steps", "6", "--lr", "1e-4", "--batch", "2", "--lightweight",
+                "--embedding-channels", "8,16,32,64", "--checkpoint-every", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(Files.exists(out.resolve("controlnet/config.json")));
+        var g = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--controlnet", out.resolve("controlnet").toString(),
+                "--mask", pairs.resolve("labels/p0.png").toString(), "--steps", "2", "--out", dir.resolve("gen-cn").toString());
+        assertEquals(0, g.code(), g.out() + g.err());
+    }
+
+    @Test
+    void badDataFoldersAreReportedInOneLine() {
+        var r = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", images.toString(),
+                "--steps", "2", "--out", dir.resolve("bad").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("expected images/ and labels/"), r.err());
+    }
+
+    /** The long check: a few hundred steps with a decreasing loss (run with -Pslow). */
+    @Test
+    @Tag("slow")
+    void fewHundredStepsLowerTheLoss() throws Exception {
+        Path out = dir.resolve("long-unet");
+        var r = SafetensorsCommandTest.run("train-unet", "--model", sd.toString(), "--instance-data", images.toString(),
+                "--resolution", "64", "--steps", "200", "--lr", "3e-4", "--batch", "2", "--checkpoint-every", "0",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
+        assertTrue(mean(csv, 151, 201) < mean(csv, 1, 51));
+        Path cnOut = dir.resolve("long-cn");
+        var c = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", pairs.toString(),
+                "--resolution", "64", "--steps", "200", "--lr", "1e-4", "--batch", "2", "--embedding-channels", "8,16,32,64",
+                "--checkpoint-every", "0", "--out", cnOut.toString());
+        assertEquals(0, c.code(), c.err());
+        List<String> ccsv = Files.readAllLines(cnOut.resolve("loss.csv"));
+        assertTrue(mean(ccsv, 151, 201) < mean(ccsv, 1, 51));
+    }
+}
