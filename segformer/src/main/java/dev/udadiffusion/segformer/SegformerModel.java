@@ -1,0 +1,207 @@
+package dev.udadiffusion.segformer;
+
+import dev.udadiffusion.core.nn.Activations;
+import dev.udadiffusion.core.nn.Conv2d;
+import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.nn.LayerNorm;
+import dev.udadiffusion.core.nn.Linear;
+import dev.udadiffusion.core.nn.Resize;
+import dev.udadiffusion.core.safetensors.TensorSource;
+import dev.udadiffusion.core.state.Checkpoint;
+import dev.udadiffusion.core.state.Init;
+import dev.udadiffusion.core.state.KeyMapping;
+import dev.udadiffusion.core.state.Layout;
+import dev.udadiffusion.core.state.LoadReport;
+import dev.udadiffusion.core.state.Params;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * transformers {@code SegformerForSemanticSegmentation}: the MiT encoder (overlapping patch embeddings, efficient
+ * self-attention with spatial reduction, Mix-FFN, per-stage LayerNorm) and the all-MLP decode head (linear_c per stage,
+ * bilinear to 1/4, concatenation in reverse stage order, linear_fuse + BatchNorm (running statistics) + ReLU,
+ * classifier), plus bilinear upsampling of the logits to the input size. One graph per input size (all stage sizes are
+ * then static); graphs share parameter arrays. Owns its arrays; not thread-safe.
+ */
+public final class SegformerModel implements AutoCloseable {
+
+    public static final String PIXELS = "pixel_values";
+    public static final String LOGITS = "segformer.logits";
+    public static final String UPSAMPLED = "segformer.upsampled_logits";
+
+    /** HF LayerNorms use torch's default eps, whatever config.layer_norm_eps says (it is never read). */
+    static final double LN_EPS = 1e-5;
+    static final double BN_EPS = 1e-5;
+
+    /** HF checkpoints: the BatchNorm step counter is not a parameter here. */
+    public static final KeyMapping HF = KeyMapping.builder().ignore(".*num_batches_tracked$").build();
+
+    /** A built graph with the names of its intermediate outputs. */
+    public record Graph(SameDiff sd, Params params, long height, long width, long[][] stageSizes) {
+    }
+
+    private record Key(long h, long w) {
+    }
+
+    private final SegformerConfig config;
+    private final Params root;
+    private final LoadReport report;
+    private final Map<Key, Graph> graphs = new HashMap<>();
+
+    private SegformerModel(SegformerConfig config, Params root) {
+        this.config = config;
+        this.root = root;
+        Graph g = build(root, 64, 64);
+        graphs.put(new Key(64, 64), g);
+        this.report = root.report();
+    }
+
+    public static SegformerModel random(SegformerConfig config, long seed) {
+        return new SegformerModel(config, Params.init(Graphs.newSameDiff(), DataType.FLOAT, seed));
+    }
+
+    public static SegformerModel load(SegformerConfig config, Path... weights) {
+        List<TensorSource> sources = new ArrayList<>();
+        try {
+            for (Path w : weights) {
+                sources.add(TensorSource.open(w));
+            }
+            try (Checkpoint ck = Checkpoint.of(HF, sources)) {
+                SegformerModel m = new SegformerModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+                m.report.requireClean();
+                return m;
+            }
+        } finally {
+            sources.forEach(TensorSource::close);
+        }
+    }
+
+    public SegformerConfig config() {
+        return config;
+    }
+
+    public Params params() {
+        return root;
+    }
+
+    public LoadReport loadReport() {
+        return report;
+    }
+
+    /** The graph for images of size h×w. */
+    public synchronized Graph graph(long h, long w) {
+        long minSide = (long) config.srRatios().get(0) * 4;
+        if (h < minSide - 3 || w < minSide - 3) {
+            throw new IllegalArgumentException("images must be at least " + (minSide - 3) + " pixels on each side, got "
+                    + w + "x" + h);
+        }
+        return graphs.computeIfAbsent(new Key(h, w), k -> build(Params.shared(Graphs.newSameDiff(), root), h, w));
+    }
+
+    /** Stage grid sizes for an input: conv k/s/p=k//2 gives ceil-like sizes. */
+    long[][] stageSizes(long h, long w) {
+        long[][] s = new long[config.numEncoderBlocks()][2];
+        long ch = h;
+        long cw = w;
+        for (int i = 0; i < s.length; i++) {
+            int k = config.patchSizes().get(i);
+            int st = config.strides().get(i);
+            ch = (ch + 2L * (k / 2) - k) / st + 1;
+            cw = (cw + 2L * (k / 2) - k) / st + 1;
+            s[i][0] = ch;
+            s[i][1] = cw;
+        }
+        return s;
+    }
+
+    private Graph build(Params p, long h, long w) {
+        SameDiff sd = p.sameDiff();
+        SegformerConfig c = config;
+        SDVariable x = sd.placeHolder(PIXELS, DataType.FLOAT, -1, c.numChannels(), h, w);
+        long[][] sizes = stageSizes(h, w);
+        List<SDVariable> stages = new ArrayList<>();
+        SDVariable in = x;
+        int inCh = c.numChannels();
+        for (int i = 0; i < c.numEncoderBlocks(); i++) {
+            int dim = c.hiddenSizes().get(i);
+            long hh = sizes[i][0];
+            long ww = sizes[i][1];
+            long n = hh * ww;
+            // 1. overlapping patch embedding: conv, flatten to tokens, LayerNorm
+            String pe = "segformer.encoder.patch_embeddings." + i;
+            int k = c.patchSizes().get(i);
+            SDVariable e = Conv2d.forward(p, pe + ".proj", in, inCh, dim, k, c.strides().get(i), k / 2, true);
+            SDVariable tokens = e.permute(0, 2, 3, 1).reshape(-1, n, dim); // [B, C, h, w] -> [B, h*w, C]
+            tokens = sd.identity("segformer.patch_embeddings." + i,
+                    LayerNorm.forward(p, pe + ".layer_norm", tokens, 3, dim, LN_EPS));
+            // 2. transformer layers
+            for (int j = 0; j < c.depths().get(i); j++) {
+                tokens = SegformerLayer.forward(p, "segformer.encoder.block." + i + "." + j, tokens, dim,
+                        c.numAttentionHeads().get(i), c.srRatios().get(i), c.mlpRatios().get(i), hh, ww,
+                        "segformer.attentions." + i + "." + j);
+            }
+            // 3. stage LayerNorm, back to NCHW
+            SDVariable normed = LayerNorm.forward(p, "segformer.encoder.layer_norm." + i, tokens, 3, dim, LN_EPS);
+            SDVariable nchw = sd.identity("segformer.hidden_states." + i, normed.reshape(-1, hh, ww, dim).permute(0, 3, 1, 2));
+            stages.add(nchw);
+            in = nchw;
+            inCh = dim;
+        }
+        // 4. decode head
+        int d = c.decoderHiddenSize();
+        long h1 = sizes[0][0];
+        long w1 = sizes[0][1];
+        List<SDVariable> proj = new ArrayList<>();
+        for (int i = 0; i < stages.size(); i++) {
+            long hh = sizes[i][0];
+            long ww = sizes[i][1];
+            int dim = c.hiddenSizes().get(i);
+            SDVariable t = stages.get(i).permute(0, 2, 3, 1).reshape(-1, hh * ww, dim);
+            SDVariable m = Linear.forward(p, "decode_head.linear_c." + i + ".proj", t, 3, dim, d, true, new long[] {hh * ww});
+            SDVariable img = m.reshape(-1, hh, ww, d).permute(0, 3, 1, 2);
+            proj.add(hh == h1 && ww == w1 ? img : Resize.bilinear(sd, img, (int) hh, (int) ww, (int) h1, (int) w1, false));
+        }
+        java.util.Collections.reverse(proj); // HF concatenates [c4, c3, c2, c1]
+        SDVariable concat = sd.identity("segformer.decode_head.concat", sd.concat(1, proj.toArray(new SDVariable[0])));
+        SDVariable fused = sd.identity("segformer.decode_head.fused",
+                Conv2d.forward(p, "decode_head.linear_fuse", concat, d * stages.size(), d, 1, 1, 0, false));
+        SDVariable bn = sd.identity("segformer.decode_head.bn", batchNorm(p, "decode_head.batch_norm", fused, d));
+        SDVariable relu = sd.identity("segformer.decode_head.bn_relu", Activations.relu(sd, bn));
+        SDVariable logits = sd.identity(LOGITS,
+                Conv2d.forward(p, "decode_head.classifier", relu, d, c.numLabels(), 1, 1, 0, true));
+        sd.identity(UPSAMPLED, Resize.bilinear(sd, logits, (int) h1, (int) w1, (int) h, (int) w, false));
+        return new Graph(sd, p, h, w, sizes);
+    }
+
+    /** BatchNorm2d in eval mode: running statistics (buffers running_mean / running_var, not trained). */
+    static SDVariable batchNorm(Params p, String prefix, SDVariable x, int c) {
+        SDVariable mean = p.get(prefix + ".running_mean", new long[] {c}, Layout.TORCH, Init.zeros());
+        SDVariable var = p.get(prefix + ".running_var", new long[] {c}, Layout.TORCH, Init.ones());
+        SDVariable wt = p.get(prefix + ".weight", new long[] {c}, Layout.TORCH, Init.ones());
+        SDVariable b = p.get(prefix + ".bias", new long[] {c}, Layout.TORCH, Init.zeros());
+        SDVariable scale = wt.mul(p.sameDiff().math().rsqrt(var.add(BN_EPS))).reshape(1, c, 1, 1);
+        return x.sub(mean.reshape(1, c, 1, 1)).mul(scale).add(b.reshape(1, c, 1, 1));
+    }
+
+    /** Logits [B, labels, h/4, w/4] and upsampled logits [B, labels, H, W] of images [B, 3, H, W]. */
+    public Map<String, INDArray> forward(INDArray pixels, String... extraOutputs) {
+        Graph g = graph(pixels.size(2), pixels.size(3));
+        List<String> names = new ArrayList<>(List.of(LOGITS, UPSAMPLED));
+        names.addAll(List.of(extraOutputs));
+        return g.sd().output(Map.of(PIXELS, pixels.castTo(DataType.FLOAT)), names.toArray(new String[0]));
+    }
+
+    @Override
+    public void close() {
+        root.release();
+        graphs.clear();
+    }
+
+}
