@@ -122,6 +122,34 @@ public final class SegformerModel implements AutoCloseable {
     }
 
     private Graph build(Params p, long h, long w) {
+        return build(p, h, w, false);
+    }
+
+    /** Output names of the training graph. */
+    public static final String LOSS = "segformer.loss";
+    public static final String TARGET = "target_onehot";
+    public static final String N_VALID = "n_valid";
+    public static final String BN_MEAN = "segformer.bn.batch_mean";
+    public static final String BN_VAR = "segformer.bn.batch_var_biased";
+
+    /**
+     * A training graph for h×w crops: BatchNorm on batch statistics (outputs {@link #BN_MEAN}, {@link #BN_VAR}), and
+     * cross-entropy with ignored pixels: {@code loss = −Σ target_onehot · log_softmax(upsampled logits) / n_valid}, where
+     * the one-hot target is all zeros at ignored pixels. Shares the model's arrays.
+     */
+    public dev.udadiffusion.core.train.TrainingGraph trainingGraph(long h, long w) {
+        Params p = Params.shared(Graphs.newSameDiff(), root);
+        Graph g = build(p, h, w, true);
+        java.util.Map<String, String> train = new java.util.LinkedHashMap<>();
+        for (String k : p.specs().keySet()) {
+            if (!k.contains("running_")) {
+                train.put(k, p.varName(k));
+            }
+        }
+        return new dev.udadiffusion.core.train.TrainingGraph(g.sd(), LOSS, train, p);
+    }
+
+    private Graph build(Params p, long h, long w, boolean train) {
         SameDiff sd = p.sameDiff();
         SegformerConfig c = config;
         SDVariable x = sd.placeHolder(PIXELS, DataType.FLOAT, -1, c.numChannels(), h, w);
@@ -172,11 +200,20 @@ public final class SegformerModel implements AutoCloseable {
         SDVariable concat = sd.identity("segformer.decode_head.concat", sd.concat(1, proj.toArray(new SDVariable[0])));
         SDVariable fused = sd.identity("segformer.decode_head.fused",
                 Conv2d.forward(p, "decode_head.linear_fuse", concat, d * stages.size(), d, 1, 1, 0, false));
-        SDVariable bn = sd.identity("segformer.decode_head.bn", batchNorm(p, "decode_head.batch_norm", fused, d));
+        SDVariable bn = sd.identity("segformer.decode_head.bn", train ? batchNormTrain(p, "decode_head.batch_norm", fused, d)
+                : batchNorm(p, "decode_head.batch_norm", fused, d));
         SDVariable relu = sd.identity("segformer.decode_head.bn_relu", Activations.relu(sd, bn));
         SDVariable logits = sd.identity(LOGITS,
                 Conv2d.forward(p, "decode_head.classifier", relu, d, c.numLabels(), 1, 1, 0, true));
-        sd.identity(UPSAMPLED, Resize.bilinear(sd, logits, (int) h1, (int) w1, (int) h, (int) w, false));
+        SDVariable up = sd.identity(UPSAMPLED, Resize.bilinear(sd, logits, (int) h1, (int) w1, (int) h, (int) w, false));
+        if (train) {
+            SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, c.numLabels(), h, w);
+            SDVariable nValid = sd.placeHolder(N_VALID, DataType.FLOAT);
+            // M2.1's LogSoftMax op cannot be cloned for the gradient graph ("Error setting property"): compose it
+            SDVariable shifted = up.sub(up.max(true, 1));
+            SDVariable logp = shifted.sub(sd.math().log(sd.math().exp(shifted).sum(true, 1)));
+            logp.mul(target).sum().neg().div(nValid).rename(LOSS);
+        }
         return new Graph(sd, p, h, w, sizes);
     }
 
@@ -188,6 +225,32 @@ public final class SegformerModel implements AutoCloseable {
         SDVariable b = p.get(prefix + ".bias", new long[] {c}, Layout.TORCH, Init.zeros());
         SDVariable scale = wt.mul(p.sameDiff().math().rsqrt(var.add(BN_EPS))).reshape(1, c, 1, 1);
         return x.sub(mean.reshape(1, c, 1, 1)).mul(scale).add(b.reshape(1, c, 1, 1));
+    }
+
+    /** Train-mode BatchNorm2d: batch mean and biased variance over (N, H, W); gradients flow through them. */
+    static SDVariable batchNormTrain(Params p, String prefix, SDVariable x, int c) {
+        SameDiff sd = p.sameDiff();
+        p.get(prefix + ".running_mean", new long[] {c}, Layout.TORCH, Init.zeros());
+        p.get(prefix + ".running_var", new long[] {c}, Layout.TORCH, Init.ones());
+        SDVariable wt = p.get(prefix + ".weight", new long[] {c}, Layout.TORCH, Init.ones());
+        SDVariable b = p.get(prefix + ".bias", new long[] {c}, Layout.TORCH, Init.zeros());
+        SDVariable mean = x.mean(true, 0, 2, 3); // [1, C, 1, 1]
+        SDVariable centered = x.sub(mean);
+        SDVariable var = centered.mul(centered).mean(true, 0, 2, 3);
+        sd.identity(BN_MEAN, mean.reshape(c));
+        sd.identity(BN_VAR, var.reshape(c));
+        return centered.mul(sd.math().rsqrt(var.add(BN_EPS))).mul(wt.reshape(1, c, 1, 1)).add(b.reshape(1, c, 1, 1));
+    }
+
+    /**
+     * Updates the BatchNorm running statistics after a train-mode forward, as torch does (momentum 0.1, unbiased
+     * variance): running = 0.9·running + 0.1·batch.
+     */
+    public void updateRunningStats(INDArray batchMean, INDArray batchVarBiased, long n) {
+        INDArray rm = root.array("decode_head.batch_norm.running_mean");
+        INDArray rv = root.array("decode_head.batch_norm.running_var");
+        rm.muli(0.9).addi(batchMean.mul(0.1));
+        rv.muli(0.9).addi(batchVarBiased.mul((double) n / (n - 1)).muli(0.1));
     }
 
     /** Logits [B, labels, h/4, w/4] and upsampled logits [B, labels, H, W] of images [B, 3, H, W]. */

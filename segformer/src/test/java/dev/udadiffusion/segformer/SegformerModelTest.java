@@ -23,6 +23,22 @@ class SegformerModelTest {
         rs.forEach(r -> assertEquals(ParityResult.Status.PASS, r.status(), r.line()));
     }
 
+    @Test
+    void trainStepParityIncludingBatchNormStatistics() {
+        List<ParityResult> rs = ParityHarness.withRegisteredCheckers().checkFixture(TestData.reference("segformer_train_step"));
+        assertEquals(197, rs.size());
+        rs.forEach(r -> assertEquals(ParityResult.Status.PASS, r.status(), r.line()));
+    }
+
+    @Test
+    void targetsRejectLabelsOutsideTheClassesAndAllIgnoredBatches() {
+        var bad = org.nd4j.linalg.factory.Nd4j.createFromArray(new long[][][] {{{0, 1}, {20, 255}}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SegformerTargets.oneHot(bad, 19, 255));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("label 20 at (batch 0, x=0, y=1)"), e.getMessage());
+        var ignored = org.nd4j.linalg.factory.Nd4j.createFromArray(new long[][][] {{{255, 255}}});
+        assertThrows(IllegalArgumentException.class, () -> SegformerTargets.oneHot(ignored, 19, 255));
+    }
+
     /** B0…B5 presets have exactly transformers' parameter counts (and the reference configs give the same). */
     @Test
     void presetsMatchTheReferenceParameterCounts() throws Exception {
