@@ -42,7 +42,8 @@ public final class Schedulers {
             case "EulerAncestralDiscreteScheduler" -> new EulerAncestralDiscreteScheduler(c);
             case "DPMSolverMultistepScheduler" -> new DPMSolverMultistepScheduler(c);
             case "UniPCMultistepScheduler" -> new UniPCMultistepScheduler(c);
-            default -> throw new IllegalArgumentException("scheduler " + className + " is not supported (" + NAMES + ")");
+            default -> throw new IllegalArgumentException("unknown scheduler '" + className + "'; use one of ddim, ddpm, pndm, "
+                    + "euler, euler-a, dpm++2m, unipc (or the diffusers class names " + NAMES + ")");
         };
     }
 
