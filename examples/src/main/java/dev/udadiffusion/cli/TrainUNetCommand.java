@@ -41,6 +41,12 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--no-flip", description = "no random horizontal flips")
     boolean noFlip;
 
+    @Option(names = "--ema-decay", defaultValue = "0", description = "keep an EMA of the weights and save it (e.g. 0.9999; 0 = off)")
+    double emaDecay;
+
+    @Option(names = "--cache-latents", description = "encode every image once (centre crop) and cache the latents in OUT")
+    boolean cacheLatents;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -50,7 +56,7 @@ final class TrainUNetCommand implements Callable<Integer> {
         try (StableDiffusion sd = StableDiffusion.load(t.model, StableDiffusion.Options.defaults().withTokenizer(t.tokenizer))) {
             UNetFineTuning.Options opts = new UNetFineTuning.Options(data, prompt, t.resolution, steps, t.batch, t.gradAccum,
                     lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, centerCrop, !noFlip, t.seed,
-                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume);
+                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume).withEmaAndCache(emaDecay, cacheLatents);
             TrainingLoop.History h = UNetFineTuning.run(sd.unet(), sd.vae(), new PromptEncoder(sd.tokenizer(), sd.textModel()),
                     sd.schedulerConfig(), opts, new TrainListener(o, t.logEvery));
             o.println();

@@ -37,7 +37,22 @@ public final class UNetFineTuning {
     public record Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
             String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
             boolean centerCrop, boolean flip, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume) {
+            long logEvery, boolean resume, double emaDecay, boolean cacheLatents) {
+
+        public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
+                String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
+                boolean centerCrop, boolean flip, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
+                long logEvery, boolean resume) {
+            this(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+                    emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume, 0, false);
+        }
+
+        /** EMA of the weights (0 = off) and cached VAE latents (implies centre crops). */
+        public Options withEmaAndCache(double ema, boolean cache) {
+            return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
+                    weightDecay, emptyPromptProb, centerCrop || cache, flip, seed, outDir, checkpointEvery, keepCheckpoints,
+                    logEvery, resume, ema, cache);
+        }
 
         /** lr 2e−6 constant, batch 1, 400 steps, resolution 512, as the DreamBooth script defaults. */
         public static Options defaults(Path data, Path outDir) {
@@ -81,26 +96,48 @@ public final class UNetFineTuning {
         AdamW adam = new AdamW(List.of(new AdamW.Group("unet", names, 1.0, o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
         boolean vPred = noiseConfig.predictionType().equals("v_prediction");
-        TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, vae, noise, emb, empty, o, rng, vPred);
+        LatentCache cache = o.cacheLatents() ? LatentCache.build(data, vae, o.resolution(), o.flip(),
+                o.outDir().resolve("latent-cache.safetensors")) : null;
+        TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, vae, noise, emb, empty, o, rng, vPred, cache);
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
-                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()), listener);
+                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume(), o.emaDecay()), listener);
+        if (h.ema() != null) {
+            // as diffusers' --use_ema: the averaged weights are the result
+            h.ema().weights().forEach((k, v) -> g.parameterArrays().get(k).assign(v));
+        }
         saveUnet(unet, o.outDir().resolve("unet"));
         return h;
     }
 
     private static Map<String, INDArray> batch(ImageFolderData data, AutoencoderKL vae, DDPMScheduler noise,
-            Map<String, INDArray> emb, INDArray empty, Options o, Rng rng, boolean vPred) {
+            Map<String, INDArray> emb, INDArray empty, Options o, Rng rng, boolean vPred, LatentCache cache) {
         List<INDArray> images = new ArrayList<>();
         List<INDArray> ctx = new ArrayList<>();
+        List<INDArray> means = new ArrayList<>();
+        List<INDArray> stds = new ArrayList<>();
         for (int b = 0; b < o.batch(); b++) {
             int i = rng.nextInt(data.size());
-            images.add(data.sample(i, o.resolution(), !o.centerCrop(), o.flip(), rng));
+            if (cache != null) {
+                boolean flip = o.flip() && rng.nextDouble() < 0.5;
+                means.add(cache.mean(i, flip));
+                stds.add(cache.std(i, flip));
+            } else {
+                images.add(data.sample(i, o.resolution(), !o.centerCrop(), o.flip(), rng));
+            }
             boolean drop = o.emptyPromptProb() > 0 && rng.nextDouble() < o.emptyPromptProb();
             ctx.add(drop ? empty : emb.get(data.items().get(i).caption()));
         }
-        INDArray x = Nd4j.concat(0, images.toArray(new INDArray[0]));
-        AutoencoderKL.Posterior post = vae.encode(x);
-        INDArray latents = post.sample(rng.gaussian(post.mean().shape())).muli(vae.config().scalingFactor());
+        INDArray mean;
+        INDArray std;
+        if (cache != null) {
+            mean = Nd4j.concat(0, means.toArray(new INDArray[0]));
+            std = Nd4j.concat(0, stds.toArray(new INDArray[0]));
+        } else {
+            AutoencoderKL.Posterior post = vae.encode(Nd4j.concat(0, images.toArray(new INDArray[0])));
+            mean = post.mean();
+            std = post.std();
+        }
+        INDArray latents = mean.add(std.mul(rng.gaussian(mean.shape()))).muli(vae.config().scalingFactor());
         INDArray eps = rng.gaussian(latents.shape());
         long[] ts = new long[o.batch()];
         for (int b = 0; b < ts.length; b++) {

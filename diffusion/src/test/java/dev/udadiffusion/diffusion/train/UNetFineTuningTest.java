@@ -104,6 +104,27 @@ class UNetFineTuningTest {
     }
 
     @Test
+    void cachedLatentsAndEmaWeights() throws Exception {
+        Path out = dir.resolve("run-ema");
+        UNetFineTuning.Options o = UNetFineTuning.Options.defaults(data, out).with(4, 64, 1e-3, 2).withEmaAndCache(0.5, true);
+        try (Models m = tiny()) {
+            TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), o, (s, t, r, sps) -> { });
+            assertTrue(h.ema() != null);
+            // the saved U-Net is the EMA, which the live weights were set to
+            try (UNet2DConditionModel saved = UNet2DConditionModel.load(out.resolve("unet"))) {
+                String k = "conv_out.bias";
+                assertEquals(h.ema().weights().get(k), saved.params().array(k));
+            }
+        }
+        assertTrue(Files.isRegularFile(out.resolve("latent-cache.safetensors")));
+        long before = Files.getLastModifiedTime(out.resolve("latent-cache.safetensors")).toMillis();
+        try (Models m = tiny()) { // the cache is reused, not rebuilt
+            UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), o, (s, t, r, sps) -> { });
+        }
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("latent-cache.safetensors")).toMillis());
+    }
+
+    @Test
     void lossDecreasesOverAShortRun() {
         try (Models m = tiny()) {
             TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(),

@@ -45,17 +45,23 @@ public final class TrainingLoop {
         void onStep(long step, long total, Trainer.StepResult r, double secondsPerStep);
     }
 
+    /** {@code emaDecay} > 0 keeps an exponential moving average of the weights (checkpointed, restored on resume). */
     public record Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume) {
+            long logEvery, boolean resume, double emaDecay) {
         public Options {
             if (steps < 1 || gradAccum < 1) {
                 throw new IllegalArgumentException("steps and grad accumulation must be at least 1");
             }
         }
+
+        public Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
+                long logEvery, boolean resume) {
+            this(steps, gradAccum, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume, 0);
+        }
     }
 
-    /** One loss value per step. */
-    public record History(List<Double> losses, long firstStep) {
+    /** One loss value per step, and the EMA (null without one). */
+    public record History(List<Double> losses, long firstStep, Ema ema) {
     }
 
     private TrainingLoop() {
@@ -73,6 +79,15 @@ public final class TrainingLoop {
             }
         }
         long firstStep = start;
+        Ema ema = o.emaDecay() > 0 ? new Ema(g.parameterArrays(), o.emaDecay()) : null;
+        if (ema != null && start > 0) {
+            Path latest = latestCheckpoint(o.outDir());
+            try (SafetensorsFile e = SafetensorsFile.open(latest.resolve("ema.safetensors"))) {
+                for (String k : e.names()) {
+                    ema.weights().get(k).assign(e.load(k));
+                }
+            }
+        }
         Path csv = o.outDir().resolve("loss.csv");
         try {
             Files.createDirectories(o.outDir());
@@ -90,6 +105,9 @@ public final class TrainingLoop {
                 micro.add(data.batch(step, m, rng));
             }
             Trainer.StepResult r = trainer.step(micro, List.of());
+            if (ema != null) {
+                ema.update(g.parameterArrays());
+            }
             losses.add(r.loss());
             appendCsv(csv, r);
             double sps = (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1);
@@ -99,11 +117,14 @@ public final class TrainingLoop {
                         r.gradNorm(), sps * 1000));
             }
             if (o.checkpointEvery() > 0 && (r.step() % o.checkpointEvery() == 0 || r.step() == o.steps())) {
-                save(o.outDir(), r.step(), g.params(), trainer.optimizer());
+                Path cp = save(o.outDir(), r.step(), g.params(), trainer.optimizer());
+                if (ema != null) {
+                    SafetensorsWriter.write(cp.resolve("ema.safetensors"), ema.weights(), Map.of("format", "udadiff-ema"));
+                }
                 prune(o.outDir(), o.keepCheckpoints());
             }
         }
-        return new History(losses, firstStep);
+        return new History(losses, firstStep, ema);
     }
 
     private static void appendCsv(Path csv, Trainer.StepResult r) {
