@@ -2,7 +2,6 @@ package dev.udadiffusion.controlnet;
 
 import dev.udadiffusion.core.nn.Attention;
 import dev.udadiffusion.core.nn.Graphs;
-import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.ParamSpec;
@@ -67,18 +66,10 @@ public final class ControlNetModel implements AutoCloseable {
 
     /** Loads diffusers-named or original ({@code control_model.*}) weights strictly. */
     public static ControlNetModel load(ControlNetConfig config, Path... weights) {
-        List<TensorSource> sources = new ArrayList<>();
-        try {
-            for (Path w : weights) {
-                sources.add(TensorSource.open(w));
-            }
-            try (Checkpoint ck = Checkpoint.of(ControlNetKeys.detect(sources, config), sources)) {
-                ControlNetModel m = new ControlNetModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
-                m.report.requireClean();
-                return m;
-            }
-        } finally {
-            sources.forEach(TensorSource::close);
+        try (Checkpoint ck = Checkpoint.open(sources -> ControlNetKeys.detect(sources, config), weights)) {
+            ControlNetModel m = new ControlNetModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            m.report.requireClean();
+            return m;
         }
     }
 

@@ -6,7 +6,6 @@ import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.LayerNorm;
 import dev.udadiffusion.core.nn.Linear;
 import dev.udadiffusion.core.nn.Resize;
-import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.Init;
 import dev.udadiffusion.core.state.KeyMapping;
@@ -68,18 +67,10 @@ public final class SegformerModel implements AutoCloseable {
     }
 
     public static SegformerModel load(SegformerConfig config, Path... weights) {
-        List<TensorSource> sources = new ArrayList<>();
-        try {
-            for (Path w : weights) {
-                sources.add(TensorSource.open(w));
-            }
-            try (Checkpoint ck = Checkpoint.of(HF, sources)) {
-                SegformerModel m = new SegformerModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
-                m.report.requireClean();
-                return m;
-            }
-        } finally {
-            sources.forEach(TensorSource::close);
+        try (Checkpoint ck = Checkpoint.open(sources -> HF, weights)) {
+            SegformerModel m = new SegformerModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            m.report.requireClean();
+            return m;
         }
     }
 

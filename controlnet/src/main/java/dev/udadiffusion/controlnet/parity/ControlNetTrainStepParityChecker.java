@@ -11,20 +11,14 @@ import dev.udadiffusion.core.parity.Fixture;
 import dev.udadiffusion.core.parity.ParityChecker;
 import dev.udadiffusion.core.parity.Tolerance;
 import dev.udadiffusion.core.parity.TrainStepRules;
-import dev.udadiffusion.core.state.ParamSpec;
-import dev.udadiffusion.core.train.AdamW;
-import dev.udadiffusion.core.train.Gradients;
-import dev.udadiffusion.core.train.LrSchedule;
-import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
+import dev.udadiffusion.diffusion.parity.UNetTrainStepParityChecker;
 import dev.udadiffusion.diffusion.schedulers.DDPMScheduler;
 import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -65,27 +59,7 @@ public final class ControlNetTrainStepParityChecker implements ParityChecker {
             Map<String, INDArray> feeds = Map.of(ControlNetTraining.NOISY, noisy, UNet2DConditionModel.TIMESTEPS,
                     t.castTo(DataType.FLOAT), UNet2DConditionModel.CONTEXT, f.input("encoder_hidden_states"),
                     ControlNetModel.COND, SegmentationConditioning.oneHot(f.input("label_map")), ControlNetTraining.TARGET, noise);
-            JsonNode opt = c.get("optimizer");
-            List<String> names = new ArrayList<>(g.trainable().keySet());
-            AdamW adam = new AdamW(List.of(new AdamW.Group("all", names, 1.0, opt.path("weight_decay").asDouble())),
-                    opt.path("betas").get(0).asDouble(), opt.path("betas").get(1).asDouble(), opt.path("eps").asDouble());
-            Trainer trainer = new Trainer(g, adam, LrSchedule.constant(), opt.path("lr").asDouble(), 0);
-            Map<String, INDArray> outs = new LinkedHashMap<>();
-            Map<String, INDArray> grads = trainer.gradients(feeds, List.of(ControlNetTraining.PRED), outs);
-            out.put("out.loss", outs.get(g.loss()));
-            out.put("out.noise_pred", outs.get(ControlNetTraining.PRED));
-            out.put("out.grad_global_norm", TrainStepRules.scalar(Gradients.globalNorm(grads.values())));
-            List<String> selected = new ArrayList<>();
-            c.path("selected_params").forEach(n -> selected.add(n.asText()));
-            for (String k : selected) {
-                ParamSpec spec = g.params().specs().get(k);
-                out.put("out.grad." + k, spec.layout().toTorch(grads.get(k)));
-                out.put("out.param_before." + k, g.params().torchValue(k).dup());
-            }
-            adam.update(g.parameterArrays(), grads, opt.path("lr").asDouble());
-            for (String k : selected) {
-                out.put("out.param_after." + k, g.params().torchValue(k).dup());
-            }
+            UNetTrainStepParityChecker.step(f, g, feeds, ControlNetTraining.PRED, out);
         }
         return out;
     }

@@ -10,6 +10,7 @@ import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.diffusion.clip.PromptEncoder;
 import dev.udadiffusion.diffusion.schedulers.DDPMScheduler;
 import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
+import dev.udadiffusion.diffusion.train.NoiseBatch;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import java.io.IOException;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -70,7 +70,6 @@ public final class ControlNetFineTuning {
                 o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
         Map<String, INDArray> promptCache = new HashMap<>();
-        boolean vPred = noiseConfig.predictionType().equals("v_prediction");
         TrainingLoop.BatchSource source = (step, micro, rng) -> {
             List<INDArray> imgs = new ArrayList<>();
             List<INDArray> conds = new ArrayList<>();
@@ -83,19 +82,9 @@ public final class ControlNetFineTuning {
                 ctx.add(promptCache.computeIfAbsent(prompt, pr -> prompts.encode(List.of(pr), 0)));
             }
             AutoencoderKL.Posterior post = vae.encode(Nd4j.concat(0, imgs.toArray(new INDArray[0])));
-            INDArray latents = post.sample(rng.gaussian(post.mean().shape())).muli(vae.config().scalingFactor());
-            INDArray eps = rng.gaussian(latents.shape());
-            long[] ts = new long[o.batch()];
-            for (int b = 0; b < ts.length; b++) {
-                ts[b] = rng.nextInt(noise.config().numTrainTimesteps());
-            }
-            INDArray t = Nd4j.createFromArray(ts);
-            Map<String, INDArray> feeds = new HashMap<>();
-            feeds.put(ControlNetTraining.NOISY, noise.addNoise(latents, eps, t));
-            feeds.put(UNet2DConditionModel.TIMESTEPS, t.castTo(DataType.FLOAT));
-            feeds.put(UNet2DConditionModel.CONTEXT, Nd4j.concat(0, ctx.toArray(new INDArray[0])));
+            INDArray latents = NoiseBatch.latents(post.mean(), post.std(), vae.config().scalingFactor(), rng);
+            Map<String, INDArray> feeds = NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
             feeds.put(ControlNetModel.COND, Nd4j.concat(0, conds.toArray(new INDArray[0])));
-            feeds.put(ControlNetTraining.TARGET, vPred ? noise.velocity(latents, eps, t) : eps);
             return feeds;
         };
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),

@@ -3,7 +3,6 @@ package dev.udadiffusion.diffusion.clip;
 import dev.udadiffusion.core.nn.Embedding;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.LayerNorm;
-import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.KeyMapping;
 import dev.udadiffusion.core.state.LoadReport;
@@ -64,19 +63,10 @@ public final class CLIPTextModel implements AutoCloseable {
 
     /** Loads transformers- or LDM-named weights strictly. */
     public static CLIPTextModel load(CLIPTextConfig config, Path... weights) {
-        List<TensorSource> sources = new ArrayList<>();
-        try {
-            for (Path w : weights) {
-                sources.add(TensorSource.open(w));
-            }
-            boolean ldm = sources.stream().anyMatch(s -> s.names().stream().anyMatch(n -> n.startsWith("cond_stage_model.")));
-            try (Checkpoint ck = Checkpoint.of(ldm ? LDM : TRANSFORMERS, sources)) {
-                CLIPTextModel m = new CLIPTextModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
-                m.report.requireClean();
-                return m;
-            }
-        } finally {
-            sources.forEach(TensorSource::close);
+        try (Checkpoint ck = Checkpoint.open(sources -> sources.stream().anyMatch(s -> s.names().stream().anyMatch(n -> n.startsWith("cond_stage_model."))) ? LDM : TRANSFORMERS, weights)) {
+            CLIPTextModel m = new CLIPTextModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            m.report.requireClean();
+            return m;
         }
     }
 

@@ -7,9 +7,7 @@ import dev.udadiffusion.core.parity.Fixture;
 import dev.udadiffusion.core.parity.ParityChecker;
 import dev.udadiffusion.core.parity.Tolerance;
 import dev.udadiffusion.core.parity.TrainStepRules;
-import dev.udadiffusion.core.state.ParamSpec;
 import dev.udadiffusion.core.train.AdamW;
-import dev.udadiffusion.core.train.Gradients;
 import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
@@ -66,8 +64,11 @@ public final class UNetTrainStepParityChecker implements ParityChecker {
         return out;
     }
 
-    /** Forward + backward + one AdamW step; writes loss, noise_pred, grads, norm and parameters before/after. */
-    static void step(Fixture f, TrainingGraph g, Map<String, INDArray> feeds, String predName, Map<String, INDArray> out) {
+    /**
+     * Forward + backward + one AdamW step (one group, the fixture's "optimizer" settings); writes loss, noise_pred,
+     * grads, norm and parameters before/after. Shared with the ControlNet train-step checker.
+     */
+    public static void step(Fixture f, TrainingGraph g, Map<String, INDArray> feeds, String predName, Map<String, INDArray> out) {
         JsonNode opt = f.config().get("optimizer");
         List<String> names = new ArrayList<>(g.trainable().keySet());
         AdamW adam = new AdamW(List.of(new AdamW.Group("all", names, 1.0, opt.path("weight_decay").asDouble(0.01))),
@@ -77,18 +78,7 @@ public final class UNetTrainStepParityChecker implements ParityChecker {
         Map<String, INDArray> grads = trainer.gradients(feeds, List.of(predName), outs);
         out.put("out.loss", outs.get(g.loss()));
         out.put("out.noise_pred", outs.get(predName));
-        out.put("out.grad_global_norm", TrainStepRules.scalar(Gradients.globalNorm(grads.values())));
-        List<String> selected = new ArrayList<>();
-        f.config().path("selected_params").forEach(n -> selected.add(n.asText()));
-        for (String k : selected) {
-            ParamSpec spec = g.params().specs().get(k);
-            out.put("out.grad." + k, spec.layout().toTorch(grads.get(k)));
-            out.put("out.param_before." + k, g.params().torchValue(k).dup());
-        }
-        adam.update(g.parameterArrays(), grads, opt.path("lr").asDouble(1e-3));
-        for (String k : selected) {
-            out.put("out.param_after." + k, g.params().torchValue(k).dup());
-        }
+        TrainStepRules.recordStep(f, g, adam, grads, opt.path("lr").asDouble(1e-3), false, out);
     }
 
     static Path unetWeights(Fixture f) {

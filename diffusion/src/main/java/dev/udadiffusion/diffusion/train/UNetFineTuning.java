@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -95,10 +94,9 @@ public final class UNetFineTuning {
         List<String> names = new ArrayList<>(g.trainable().keySet());
         AdamW adam = new AdamW(List.of(new AdamW.Group("unet", names, 1.0, o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
-        boolean vPred = noiseConfig.predictionType().equals("v_prediction");
         LatentCache cache = o.cacheLatents() ? LatentCache.build(data, vae, o.resolution(), o.flip(),
                 o.outDir().resolve("latent-cache.safetensors")) : null;
-        TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, vae, noise, emb, empty, o, rng, vPred, cache);
+        TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, vae, noise, emb, empty, o, rng, cache);
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
                 o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume(), o.emaDecay()), listener);
         if (h.ema() != null) {
@@ -110,7 +108,7 @@ public final class UNetFineTuning {
     }
 
     private static Map<String, INDArray> batch(ImageFolderData data, AutoencoderKL vae, DDPMScheduler noise,
-            Map<String, INDArray> emb, INDArray empty, Options o, Rng rng, boolean vPred, LatentCache cache) {
+            Map<String, INDArray> emb, INDArray empty, Options o, Rng rng, LatentCache cache) {
         List<INDArray> images = new ArrayList<>();
         List<INDArray> ctx = new ArrayList<>();
         List<INDArray> means = new ArrayList<>();
@@ -137,19 +135,8 @@ public final class UNetFineTuning {
             mean = post.mean();
             std = post.std();
         }
-        INDArray latents = mean.add(std.mul(rng.gaussian(mean.shape()))).muli(vae.config().scalingFactor());
-        INDArray eps = rng.gaussian(latents.shape());
-        long[] ts = new long[o.batch()];
-        for (int b = 0; b < ts.length; b++) {
-            ts[b] = rng.nextInt(noise.config().numTrainTimesteps());
-        }
-        INDArray t = Nd4j.createFromArray(ts);
-        Map<String, INDArray> feeds = new HashMap<>();
-        feeds.put(UNetTraining.NOISY, noise.addNoise(latents, eps, t));
-        feeds.put(UNet2DConditionModel.TIMESTEPS, t.castTo(DataType.FLOAT));
-        feeds.put(UNet2DConditionModel.CONTEXT, Nd4j.concat(0, ctx.toArray(new INDArray[0])));
-        feeds.put(UNetTraining.TARGET, vPred ? noise.velocity(latents, eps, t) : eps);
-        return feeds;
+        INDArray latents = NoiseBatch.latents(mean, std, vae.config().scalingFactor(), rng);
+        return NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
     }
 
     /** Writes a diffusers unet/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */

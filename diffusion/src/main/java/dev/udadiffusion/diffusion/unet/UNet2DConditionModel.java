@@ -4,7 +4,6 @@ import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Graphs;
-import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
@@ -65,18 +64,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Loads diffusers- or LDM-named weights strictly (one error listing every key problem). */
     public static UNet2DConditionModel load(UNet2DConditionConfig config, Path... weights) {
-        List<TensorSource> sources = new ArrayList<>();
-        try {
-            for (Path w : weights) {
-                sources.add(TensorSource.open(w));
-            }
-            try (Checkpoint ck = Checkpoint.of(UNetKeys.detect(sources, config), sources)) {
-                UNet2DConditionModel m = new UNet2DConditionModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
-                m.report.requireClean();
-                return m;
-            }
-        } finally {
-            sources.forEach(TensorSource::close);
+        try (Checkpoint ck = Checkpoint.open(sources -> UNetKeys.detect(sources, config), weights)) {
+            UNet2DConditionModel m = new UNet2DConditionModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            m.report.requireClean();
+            return m;
         }
     }
 

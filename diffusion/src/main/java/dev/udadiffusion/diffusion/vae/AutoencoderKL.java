@@ -1,14 +1,11 @@
 package dev.udadiffusion.diffusion.vae;
 
 import dev.udadiffusion.core.nn.Graphs;
-import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.core.state.Checkpoint;
-import dev.udadiffusion.core.state.KeyMapping;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -59,20 +56,11 @@ public final class AutoencoderKL implements AutoCloseable {
      * a missing, unexpected or mis-shaped key fails with one error listing all of them.
      */
     public static AutoencoderKL load(AutoencoderKLConfig config, Path... weights) {
-        List<TensorSource> sources = new ArrayList<>();
-        try {
-            for (Path w : weights) {
-                sources.add(TensorSource.open(w));
-            }
-            KeyMapping mapping = VaeKeys.detect(sources, config.blockOutChannels().size());
-            try (Checkpoint ck = Checkpoint.of(mapping, sources)) {
-                SameDiff sd = Graphs.newSameDiff();
-                AutoencoderKL vae = new AutoencoderKL(config, sd, Params.load(sd, DataType.FLOAT, ck));
-                vae.report.requireClean();
-                return vae;
-            }
-        } finally {
-            sources.forEach(TensorSource::close);
+        try (Checkpoint ck = Checkpoint.open(sources -> VaeKeys.detect(sources, config.blockOutChannels().size()), weights)) {
+            SameDiff sd = Graphs.newSameDiff();
+            AutoencoderKL vae = new AutoencoderKL(config, sd, Params.load(sd, DataType.FLOAT, ck));
+            vae.report.requireClean();
+            return vae;
         }
     }
 

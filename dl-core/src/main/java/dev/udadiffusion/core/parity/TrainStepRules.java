@@ -43,6 +43,29 @@ public final class TrainStepRules {
         return ErrorMetrics.of(g, r);
     }
 
+    /**
+     * Records what the train-step fixtures compare around one AdamW step: the global gradient norm, gradients (of
+     * {@code selected_params}, or of all parameters when {@code allGrads}), the selected parameters before the step,
+     * the step itself at {@code lr}, and the selected parameters after it — all in checkpoint layout.
+     */
+    public static void recordStep(Fixture f, dev.udadiffusion.core.train.TrainingGraph g,
+            dev.udadiffusion.core.train.AdamW adam, java.util.Map<String, INDArray> grads, double lr, boolean allGrads,
+            java.util.Map<String, INDArray> out) {
+        out.put("out.grad_global_norm", scalar(dev.udadiffusion.core.train.Gradients.globalNorm(grads.values())));
+        java.util.List<String> selected = new java.util.ArrayList<>();
+        f.config().path("selected_params").forEach(n -> selected.add(n.asText()));
+        for (String k : allGrads ? grads.keySet() : selected) {
+            out.put("out.grad." + k, g.params().specs().get(k).layout().toTorch(grads.get(k)));
+        }
+        for (String k : selected) {
+            out.put("out.param_before." + k, g.params().torchValue(k).dup());
+        }
+        adam.update(g.parameterArrays(), grads, lr);
+        for (String k : selected) {
+            out.put("out.param_after." + k, g.params().torchValue(k).dup());
+        }
+    }
+
     /** A float64 scalar. */
     public static INDArray scalar(double v) {
         return Nd4j.scalar(DataType.DOUBLE, v);

@@ -67,6 +67,23 @@ public final class Checkpoint implements AutoCloseable {
         return new Checkpoint(opened, mapping, true);
     }
 
+    /**
+     * Opens files and picks the key table from their keys ({@code mapping} sees the opened sources, e.g. to tell LDM
+     * from diffusers naming); the checkpoint owns the sources.
+     */
+    public static Checkpoint open(java.util.function.Function<List<TensorSource>, KeyMapping> mapping, Path... files) {
+        List<TensorSource> opened = new ArrayList<>();
+        try {
+            for (Path f : files) {
+                opened.add(TensorSource.open(f));
+            }
+            return new Checkpoint(opened, mapping.apply(opened), true);
+        } catch (RuntimeException e) {
+            opened.forEach(TensorSource::close);
+            throw e;
+        }
+    }
+
     /** Views already-open sources; closing the checkpoint leaves them open. */
     public static Checkpoint of(KeyMapping mapping, List<TensorSource> sources) {
         return new Checkpoint(sources, mapping, false);

@@ -7,9 +7,7 @@ import dev.udadiffusion.core.parity.Fixture;
 import dev.udadiffusion.core.parity.ParityChecker;
 import dev.udadiffusion.core.parity.Tolerance;
 import dev.udadiffusion.core.parity.TrainStepRules;
-import dev.udadiffusion.core.state.ParamSpec;
 import dev.udadiffusion.core.train.AdamW;
-import dev.udadiffusion.core.train.Gradients;
 import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
@@ -83,21 +81,8 @@ public final class SegformerTrainStepParityChecker implements ParityChecker {
             out.put("out.bn.batch_mean", o.get(SegformerModel.BN_MEAN));
             out.put("out.bn.batch_var_biased", o.get(SegformerModel.BN_VAR));
             out.put("out.bn.batch_var_unbiased", o.get(SegformerModel.BN_VAR).mul((double) n / (n - 1)));
-            out.put("out.grad_global_norm", TrainStepRules.scalar(Gradients.globalNorm(grads.values())));
-            for (Map.Entry<String, INDArray> e : grads.entrySet()) {
-                ParamSpec spec = g.params().specs().get(e.getKey());
-                out.put("out.grad." + e.getKey(), spec.layout().toTorch(e.getValue()));
-            }
-            List<String> selected = new ArrayList<>();
-            c.path("selected_params").forEach(x -> selected.add(x.asText()));
-            for (String k : selected) {
-                out.put("out.param_before." + k, g.params().torchValue(k).dup());
-            }
-            adam.update(g.parameterArrays(), grads, lrBackbone);
+            TrainStepRules.recordStep(f, g, adam, grads, lrBackbone, true, out);
             m.updateRunningStats(o.get(SegformerModel.BN_MEAN), o.get(SegformerModel.BN_VAR), n);
-            for (String k : selected) {
-                out.put("out.param_after." + k, g.params().torchValue(k).dup());
-            }
             out.put("out.bn.running_mean_after", m.params().torchValue("decode_head.batch_norm.running_mean").dup());
             out.put("out.bn.running_var_after", m.params().torchValue("decode_head.batch_norm.running_var").dup());
             out.put("out.bn.num_batches_tracked_after", Nd4j.scalar(DataType.LONG, 1L));
