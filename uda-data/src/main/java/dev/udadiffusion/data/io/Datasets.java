@@ -1,0 +1,125 @@
+package dev.udadiffusion.data.io;
+
+import dev.udadiffusion.data.labels.LabelMapping;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Readers that open the real datasets in place. Problems (missing folders, images without labels, mismatched sizes)
+ * raise one error naming the file, or — with {@link Policy#SKIP} — are skipped and counted in the {@link Listing}.
+ */
+public final class Datasets {
+
+    /** What to do with a problem sample. */
+    public enum Policy { ERROR, SKIP }
+
+    /** The samples found, how they map to trainIds, and what was skipped (with reasons). */
+    public record Listing(String name, List<Sample> samples, LabelMapping mapping, List<String> skipped) {
+        public Listing {
+            samples = List.copyOf(samples);
+            skipped = List.copyOf(skipped);
+        }
+    }
+
+    private Datasets() {
+    }
+
+    /**
+     * Cityscapes: {@code leftImg8bit/SPLIT/CITY/CITY_SEQ_FRAME_leftImg8bit.png} with
+     * {@code gtFine/SPLIT/CITY/CITY_SEQ_FRAME_gtFine_labelTrainIds.png} (preferred) or {@code _gtFine_labelIds.png}.
+     */
+    public static Listing cityscapes(Path root, String split, Policy policy) {
+        Path images = requireDir(root.resolve("leftImg8bit").resolve(split));
+        Path labels = requireDir(root.resolve("gtFine").resolve(split));
+        List<Sample> out = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (Path img : list(images, true)) {
+            String name = img.getFileName().toString();
+            if (!name.endsWith("_leftImg8bit.png")) {
+                continue;
+            }
+            String stem = name.substring(0, name.length() - "_leftImg8bit.png".length());
+            Path cityDir = labels.resolve(img.getParent().getFileName());
+            Path trainIds = cityDir.resolve(stem + "_gtFine_labelTrainIds.png");
+            Path ids = cityDir.resolve(stem + "_gtFine_labelIds.png");
+            if (Files.isRegularFile(trainIds)) {
+                out.add(new Sample(stem, img, trainIds, true));
+            } else if (Files.isRegularFile(ids)) {
+                out.add(new Sample(stem, img, ids, false));
+            } else if (policy == Policy.SKIP) {
+                skipped.add(img + ": no label " + ids);
+            } else {
+                throw new IllegalArgumentException(img + ": no label (" + trainIds.getFileName() + " or " + ids.getFileName() + ")");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(images + ": no *_leftImg8bit.png images");
+        }
+        return new Listing("cityscapes/" + split, out, LabelMapping.CITYSCAPES, skipped);
+    }
+
+    /**
+     * GTA5: {@code images/NNNNN.png} with {@code labels/NNNNN.png} holding Cityscapes labelIds (palette indices), or a
+     * converted {@code labels/NNNNN_labelTrainIds.png}. Pairs whose image and label sizes differ are reported: an error,
+     * or skipped with {@link Policy#SKIP} (resizing the label is the loader's option, see {@code checkSizes}).
+     */
+    public static Listing gta5(Path root, Policy policy, boolean checkSizes) {
+        Path images = requireDir(root.resolve("images"));
+        Path labels = requireDir(root.resolve("labels"));
+        List<Sample> out = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (Path img : list(images, false)) {
+            String name = img.getFileName().toString();
+            if (!name.matches("\\d+\\.png")) {
+                continue;
+            }
+            String stem = name.substring(0, name.length() - 4);
+            Path trainIds = labels.resolve(stem + "_labelTrainIds.png");
+            Path ids = labels.resolve(name);
+            Sample s = Files.isRegularFile(trainIds) ? new Sample(stem, img, trainIds, true)
+                    : Files.isRegularFile(ids) ? new Sample(stem, img, ids, false) : null;
+            String problem = null;
+            if (s == null) {
+                problem = img + ": no label " + ids;
+            } else if (checkSizes) {
+                int[] a = LabelMaps.size(img);
+                int[] b = LabelMaps.size(s.label());
+                if (a[0] != b[0] || a[1] != b[1]) {
+                    problem = img + ": image is " + a[0] + "x" + a[1] + " but its label is " + b[0] + "x" + b[1];
+                }
+            }
+            if (problem != null) {
+                if (policy == Policy.ERROR) {
+                    throw new IllegalArgumentException(problem);
+                }
+                skipped.add(problem);
+                continue;
+            }
+            out.add(s);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(images + ": no NNNNN.png images");
+        }
+        return new Listing("gta5", out, LabelMapping.GTA5, skipped);
+    }
+
+    private static Path requireDir(Path p) {
+        if (!Files.isDirectory(p)) {
+            throw new IllegalArgumentException(p + ": folder does not exist");
+        }
+        return p;
+    }
+
+    private static List<Path> list(Path dir, boolean recursive) {
+        try (Stream<Path> s = recursive ? Files.walk(dir, 2) : Files.list(dir)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+        }
+    }
+}

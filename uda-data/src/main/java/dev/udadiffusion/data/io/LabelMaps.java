@@ -1,0 +1,85 @@
+package dev.udadiffusion.data.io;
+
+import dev.udadiffusion.data.labels.LabelMapping;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/** Reading label PNGs: raw sample values (palette indices for 'P' images, grey values for 'L'), never the colours. */
+public final class LabelMaps {
+
+    private LabelMaps() {
+    }
+
+    /** The raw label values [H][W]. */
+    public static int[][] read(Path png) {
+        if (!Files.isRegularFile(png)) {
+            throw new IllegalArgumentException(png + ": label file does not exist");
+        }
+        BufferedImage img;
+        try {
+            img = ImageIO.read(png.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(png + ": unreadable label map (" + e.getMessage() + ")", e);
+        }
+        if (img == null) {
+            throw new IllegalArgumentException(png + ": not a PNG label map");
+        }
+        Raster r = img.getRaster();
+        int[][] m = new int[img.getHeight()][img.getWidth()];
+        for (int y = 0; y < m.length; y++) {
+            r.getSamples(0, y, m[y].length, 1, 0, m[y]);
+        }
+        return m;
+    }
+
+    /** Reads a label and maps it to trainIds (when it is not already trainIds). */
+    public static int[][] readTrainIds(Sample s, LabelMapping mapping, boolean unknownToIgnore) {
+        int[][] m = read(s.label());
+        if (s.labelIsTrainIds()) {
+            for (int y = 0; y < m.length; y++) {
+                for (int x = 0; x < m[y].length; x++) {
+                    int v = m[y][x];
+                    if (v > 18 && v != 255) {
+                        if (!unknownToIgnore) {
+                            throw new IllegalArgumentException(s.label() + ": value " + v + " at (x=" + x + ", y=" + y
+                                    + ") is not a trainId (0-18, 255)");
+                        }
+                        m[y][x] = 255;
+                    }
+                }
+            }
+            return m;
+        }
+        mapping.apply(m, s.label().toString(), unknownToIgnore);
+        return m;
+    }
+
+    /** Width and height of an image file from its header, without decoding the pixels. */
+    public static int[] size(Path file) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new IllegalArgumentException(file + ": cannot open");
+            }
+            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+            if (!it.hasNext()) {
+                throw new IllegalArgumentException(file + ": not an image in a supported format");
+            }
+            ImageReader r = it.next();
+            try {
+                r.setInput(in);
+                return new int[] {r.getWidth(0), r.getHeight(0)};
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": unreadable (" + e.getMessage() + ")", e);
+        }
+    }
+}
