@@ -1,0 +1,129 @@
+package dev.udadiffusion.data.augment;
+
+import dev.udadiffusion.core.random.Rng;
+import java.awt.image.BufferedImage;
+
+/**
+ * Paired augmentation of an image and its trainId map: random resized crop (area scale and aspect-ratio ranges, as
+ * torchvision's RandomResizedCrop: up to 10 attempts, then a centre crop), horizontal flip, and photometric jitter
+ * (brightness, contrast, saturation) on the image only. The geometry is identical for both; labels use nearest
+ * neighbour, the image bilinear. All randomness comes from the caller's {@link Rng}.
+ */
+public final class Augment {
+
+    /** An augmented pair. */
+    public record Pair(BufferedImage image, int[][] labels) {
+    }
+
+    private Augment() {
+    }
+
+    public static Pair randomResizedCrop(BufferedImage img, int[][] labels, int outW, int outH, double minScale,
+            double maxScale, double minRatio, double maxRatio, Rng rng) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        if (labels.length != h || labels[0].length != w) {
+            throw new IllegalArgumentException("label " + labels[0].length + "x" + labels.length + " does not match image "
+                    + w + "x" + h);
+        }
+        int cw = w;
+        int ch = h;
+        int x0 = 0;
+        int y0 = 0;
+        boolean found = false;
+        for (int attempt = 0; attempt < 10 && !found; attempt++) {
+            double area = w * (double) h * (minScale + rng.nextDouble() * (maxScale - minScale));
+            double logR = Math.log(minRatio) + rng.nextDouble() * (Math.log(maxRatio) - Math.log(minRatio));
+            double ratio = Math.exp(logR);
+            int tw = (int) Math.round(Math.sqrt(area * ratio));
+            int th = (int) Math.round(Math.sqrt(area / ratio));
+            if (tw > 0 && th > 0 && tw <= w && th <= h) {
+                cw = tw;
+                ch = th;
+                x0 = rng.nextInt(w - tw + 1);
+                y0 = rng.nextInt(h - th + 1);
+                found = true;
+            }
+        }
+        if (!found) { // centre crop at the closest allowed ratio
+            double r = (double) w / h;
+            if (r < minRatio) {
+                ch = (int) Math.round(w / minRatio);
+            } else if (r > maxRatio) {
+                cw = (int) Math.round(h * maxRatio);
+            }
+            x0 = (w - cw) / 2;
+            y0 = (h - ch) / 2;
+        }
+        return crop(img, labels, x0, y0, cw, ch, outW, outH);
+    }
+
+    /** Crops a window and resizes it to outW×outH (image bilinear, labels nearest). */
+    public static Pair crop(BufferedImage img, int[][] labels, int x0, int y0, int cw, int ch, int outW, int outH) {
+        BufferedImage out = new BufferedImage(outW, outH, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, outW, outH, x0, y0, x0 + cw, y0 + ch, null);
+        g.dispose();
+        int[][] lab = new int[outH][outW];
+        for (int y = 0; y < outH; y++) {
+            int sy = y0 + Math.min(ch - 1, (int) ((y + 0.5) * ch / outH));
+            for (int x = 0; x < outW; x++) {
+                lab[y][x] = labels[sy][x0 + Math.min(cw - 1, (int) ((x + 0.5) * cw / outW))];
+            }
+        }
+        return new Pair(out, lab);
+    }
+
+    /** Mirrors both with probability 1/2. */
+    public static Pair randomFlip(Pair p, Rng rng) {
+        if (rng.nextDouble() >= 0.5) {
+            return p;
+        }
+        int w = p.image().getWidth();
+        int h = p.image().getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[][] lab = new int[h][w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                out.setRGB(w - 1 - x, y, p.image().getRGB(x, y));
+                lab[y][w - 1 - x] = p.labels()[y][x];
+            }
+        }
+        return new Pair(out, lab);
+    }
+
+    /** Brightness, contrast and saturation factors drawn from [1 − s, 1 + s], applied to the image. */
+    public static BufferedImage jitter(BufferedImage img, double strength, Rng rng) {
+        double b = 1 + (2 * rng.nextDouble() - 1) * strength;
+        double c = 1 + (2 * rng.nextDouble() - 1) * strength;
+        double s = 1 + (2 * rng.nextDouble() - 1) * strength;
+        int w = img.getWidth();
+        int h = img.getHeight();
+        double mean = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int p = img.getRGB(x, y);
+                mean += 0.299 * ((p >> 16) & 255) + 0.587 * ((p >> 8) & 255) + 0.114 * (p & 255);
+            }
+        }
+        mean /= (double) w * h;
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int p = img.getRGB(x, y);
+                double[] rgb = {(p >> 16) & 255, (p >> 8) & 255, p & 255};
+                double grey = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
+                int v = 0;
+                for (int k = 0; k < 3; k++) {
+                    double q = rgb[k] * b;
+                    q = (q - mean * b) * c + mean * b;
+                    q = grey * b + (q - grey * b) * s;
+                    v = (v << 8) | (int) Math.max(0, Math.min(255, Math.round(q)));
+                }
+                out.setRGB(x, y, v);
+            }
+        }
+        return out;
+    }
+}

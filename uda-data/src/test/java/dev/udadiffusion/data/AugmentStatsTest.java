@@ -1,0 +1,77 @@
+package dev.udadiffusion.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.data.augment.Augment;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.data.rcs.ClassStats;
+import dev.udadiffusion.data.rcs.DatasetStats;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AugmentStatsTest {
+
+    /** The label's colour code is painted into the image, so image and label must move together. */
+    @Test
+    void geometryIsSharedByImageAndLabel() {
+        int w = 64;
+        int h = 32;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[][] lab = new int[h][w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                lab[y][x] = x < w / 2 ? 0 : 13;
+                img.setRGB(x, y, x < w / 2 ? 0x000000 : 0xffffff);
+            }
+        }
+        Rng rng = new Rng(4);
+        for (int i = 0; i < 20; i++) {
+            Augment.Pair p = Augment.randomFlip(Augment.randomResizedCrop(img, lab, 16, 16, 0.3, 1.0, 0.75, 1.333, rng), rng);
+            for (int y = 0; y < 16; y++) {
+                for (int x = 0; x < 16; x++) {
+                    int grey = p.image().getRGB(x, y) & 0xff;
+                    if (grey < 30) {
+                        assertEquals(0, p.labels()[y][x]);
+                    } else if (grey > 225) {
+                        assertEquals(13, p.labels()[y][x]);
+                    }
+                }
+            }
+        }
+        BufferedImage j1 = Augment.jitter(img, 0.2, new Rng(1));
+        BufferedImage j2 = Augment.jitter(img, 0.2, new Rng(1));
+        assertEquals(j1.getRGB(40, 3), j2.getRGB(40, 3)); // seeded
+    }
+
+    @Test
+    void statsAreCachedAndRecomputedWhenLabelsChange(@TempDir Path dir) throws Exception {
+        Path root = dir.resolve("gta");
+        Files.createDirectories(root.resolve("images"));
+        Files.createDirectories(root.resolve("labels"));
+        BufferedImage g = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_GRAY);
+        g.getRaster().setSample(0, 0, 0, 26); // car
+        g.getRaster().setSample(1, 0, 0, 7); // road
+        ImageIO.write(new BufferedImage(4, 2, BufferedImage.TYPE_INT_RGB), "png", root.resolve("images/00001.png").toFile());
+        ImageIO.write(g, "png", root.resolve("labels/00001.png").toFile());
+        Datasets.Listing l = Datasets.gta5(root, Datasets.Policy.ERROR, true);
+        List<ClassStats> s = DatasetStats.of(l, root);
+        assertEquals(1, s.get(0).count(13));
+        assertEquals(1, s.get(0).count(0));
+        assertTrue(Files.exists(root.resolve("sample_class_stats.json")));
+        String before = Files.readString(root.resolve("sample_class_stats.json"));
+        g.getRaster().setSample(2, 0, 0, 26);
+        Thread.sleep(1100); // file times have 1 s resolution on some file systems
+        ImageIO.write(g, "png", root.resolve("labels/00001.png").toFile());
+        List<ClassStats> again = DatasetStats.of(Datasets.gta5(root, Datasets.Policy.ERROR, true), root);
+        assertEquals(2, again.get(0).count(13));
+        assertNotEquals(before, Files.readString(root.resolve("sample_class_stats.json")));
+    }
+}
