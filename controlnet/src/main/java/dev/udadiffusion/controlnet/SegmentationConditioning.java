@@ -5,6 +5,7 @@ import java.awt.image.Raster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import dev.udadiffusion.data.encode.OneHot;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -69,24 +70,9 @@ public final class SegmentationConditioning {
         }
     }
 
-    /** One label map → [1, 20, H, W] one-hot (channel c = (label == c); 255 → channel 19). */
+    /** One label map → [1, 20, H, W] one-hot (channel c = (label == c); 255 → channel 19), see {@link OneHot}. */
     public static INDArray oneHot(int[][] labels) {
-        int h = labels.length;
-        int w = labels[0].length;
-        float[] v = new float[CHANNELS * h * w];
-        for (int y = 0; y < h; y++) {
-            if (labels[y].length != w) {
-                throw new IllegalArgumentException("label map rows differ in length");
-            }
-            for (int x = 0; x < w; x++) {
-                int c = labels[y][x] == IGNORE ? CHANNELS - 1 : labels[y][x];
-                if (c < 0 || c >= CHANNELS) {
-                    throw new IllegalArgumentException("label " + labels[y][x] + " at (x=" + x + ", y=" + y + ") out of range");
-                }
-                v[(c * h + y) * w + x] = 1f;
-            }
-        }
-        return Nd4j.create(v, new long[] {1, CHANNELS, h, w});
+        return OneHot.of(labels);
     }
 
     /** Label maps [B, H, W] (any integer type) → [B, 20, H, W]. */

@@ -71,6 +71,11 @@ class DatasetsTest {
         assertTrue(e.getMessage().contains("00002.png: image is 10x6 but its label is 9x6"), e.getMessage());
         Datasets.Listing l = Datasets.gta5(root, Datasets.Policy.SKIP, true);
         assertEquals(List.of("00001"), l.samples().stream().map(s -> s.id()).toList());
+        Datasets.Listing resized = Datasets.gta5(root, Datasets.Policy.RESIZE_LABEL, true);
+        assertEquals(2, resized.samples().size());
+        assertEquals(1, resized.skipped().size()); // still reported
+        int[][] r = LabelMaps.readTrainIds(resized.samples().get(1), LabelMapping.GTA5, false);
+        assertEquals(10, r[0].length);
         assertEquals(11, LabelMaps.readTrainIds(l.samples().get(0), LabelMapping.GTA5, false)[0][0]); // person
     }
 

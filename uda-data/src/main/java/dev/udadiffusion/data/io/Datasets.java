@@ -16,7 +16,14 @@ import java.util.stream.Stream;
 public final class Datasets {
 
     /** What to do with a problem sample. */
-    public enum Policy { ERROR, SKIP }
+    public enum Policy {
+        /** Stop with an error naming the file. */
+        ERROR,
+        /** Leave the sample out and record why. */
+        SKIP,
+        /** For size mismatches: keep the sample and resize its label to the image (nearest neighbour); else as SKIP. */
+        RESIZE_LABEL
+    }
 
     /** The samples found, how they map to trainIds, and what was skipped (with reasons). */
     public record Listing(String name, List<Sample> samples, LabelMapping mapping, List<String> skipped) {
@@ -51,7 +58,7 @@ public final class Datasets {
                 out.add(new Sample(stem, img, trainIds, true));
             } else if (Files.isRegularFile(ids)) {
                 out.add(new Sample(stem, img, ids, false));
-            } else if (policy == Policy.SKIP) {
+            } else if (policy != Policy.ERROR) {
                 skipped.add(img + ": no label " + ids);
             } else {
                 throw new IllegalArgumentException(img + ": no label (" + trainIds.getFileName() + " or " + ids.getFileName() + ")");
@@ -65,8 +72,9 @@ public final class Datasets {
 
     /**
      * GTA5: {@code images/NNNNN.png} with {@code labels/NNNNN.png} holding Cityscapes labelIds (palette indices), or a
-     * converted {@code labels/NNNNN_labelTrainIds.png}. Pairs whose image and label sizes differ are reported: an error,
-     * or skipped with {@link Policy#SKIP} (resizing the label is the loader's option, see {@code checkSizes}).
+     * converted {@code labels/NNNNN_labelTrainIds.png}. With {@code checkSizes}, pairs whose image and label sizes
+     * differ are an error, skipped ({@link Policy#SKIP}) or kept with the label resized ({@link Policy#RESIZE_LABEL});
+     * either way they are listed in {@link Listing#skipped()}.
      */
     public static Listing gta5(Path root, Policy policy, boolean checkSizes) {
         Path images = requireDir(root.resolve("images"));
@@ -91,6 +99,11 @@ public final class Datasets {
                 int[] b = LabelMaps.size(s.label());
                 if (a[0] != b[0] || a[1] != b[1]) {
                     problem = img + ": image is " + a[0] + "x" + a[1] + " but its label is " + b[0] + "x" + b[1];
+                    if (policy == Policy.RESIZE_LABEL) {
+                        skipped.add(problem + " (label resized, nearest neighbour)");
+                        out.add(new Sample(s.id(), s.image(), s.label(), s.labelIsTrainIds(), a[0], a[1]));
+                        continue;
+                    }
                 }
             }
             if (problem != null) {

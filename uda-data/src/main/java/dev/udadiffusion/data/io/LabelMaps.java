@@ -42,6 +42,9 @@ public final class LabelMaps {
     /** Reads a label and maps it to trainIds (when it is not already trainIds). */
     public static int[][] readTrainIds(Sample s, LabelMapping mapping, boolean unknownToIgnore) {
         int[][] m = read(s.label());
+        if (s.resizesLabel()) {
+            m = resizeNearest(m, s.resizeWidth(), s.resizeHeight());
+        }
         if (s.labelIsTrainIds()) {
             for (int y = 0; y < m.length; y++) {
                 for (int x = 0; x < m[y].length; x++) {
@@ -59,6 +62,20 @@ public final class LabelMaps {
         }
         mapping.apply(m, s.label().toString(), unknownToIgnore);
         return m;
+    }
+
+    /** Nearest-neighbour resize of a label map to w×h (pixel centres, as PIL's NEAREST). */
+    public static int[][] resizeNearest(int[][] m, int w, int h) {
+        int sh = m.length;
+        int sw = m[0].length;
+        int[][] out = new int[h][w];
+        for (int y = 0; y < h; y++) {
+            int sy = Math.min(sh - 1, (int) ((y + 0.5) * sh / h));
+            for (int x = 0; x < w; x++) {
+                out[y][x] = m[sy][Math.min(sw - 1, (int) ((x + 0.5) * sw / w))];
+            }
+        }
+        return out;
     }
 
     /** Width and height of an image file from its header, without decoding the pixels. */
