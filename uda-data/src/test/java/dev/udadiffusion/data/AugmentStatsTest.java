@@ -66,6 +66,8 @@ class AugmentStatsTest {
         assertEquals(1, s.get(0).count(13));
         assertEquals(1, s.get(0).count(0));
         assertTrue(Files.exists(root.resolve("sample_class_stats.json")));
+        String swc = Files.readString(root.resolve("samples_with_class.json"));
+        assertTrue(swc.contains("\"13\":[[") && swc.contains("00001.png\",1]"), swc);
         String before = Files.readString(root.resolve("sample_class_stats.json"));
         g.getRaster().setSample(2, 0, 0, 26);
         Thread.sleep(1100); // file times have 1 s resolution on some file systems

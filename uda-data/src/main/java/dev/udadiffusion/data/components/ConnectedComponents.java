@@ -29,6 +29,11 @@ public final class ConnectedComponents {
         this.components = List.copyOf(components);
     }
 
+    /** 8-connected components of a trainId map, ignore (255) excluded. */
+    public static ConnectedComponents of(int[][] labels) {
+        return of(labels, true, 255);
+    }
+
     /**
      * Labels every pixel whose label is not {@code ignore} (pass −1 to label everything).
      *

@@ -69,6 +69,33 @@ public record ClassStats(String file, long[] counts) {
         }
     }
 
+    /**
+     * Writes DAFormer's samples_with_class.json: class → [[file, pixels], …] for every file containing the class
+     * (the min-pixels filter is applied when sampling, as in DAFormer's UDADataset).
+     */
+    public static void writeSamplesWithClass(Path file, List<ClassStats> stats) {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode root = om.createObjectNode();
+        for (int c = 0; c < CityscapesClasses.COUNT; c++) {
+            ArrayNode l = om.createArrayNode();
+            for (ClassStats s : stats) {
+                if (s.counts[c] > 0) {
+                    l.addArray().add(s.file()).add(s.counts[c]);
+                }
+            }
+            if (!l.isEmpty()) {
+                root.set(Integer.toString(c), l);
+            }
+        }
+        try {
+            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+            Files.writeString(tmp, root.toString());
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Reads a sample_class_stats.json as DAFormer writes it. */
     public static List<ClassStats> read(Path file) {
         try {

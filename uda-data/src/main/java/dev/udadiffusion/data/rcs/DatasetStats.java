@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Class statistics of a dataset, cached next to it as DAFormer's {@code sample_class_stats.json} plus a stamp
+ * Class statistics of a dataset, cached next to it as DAFormer's {@code sample_class_stats.json} and
+ * {@code samples_with_class.json}, plus a stamp
  * (file names, sizes and modification times of the labels); recomputed when the stamp no longer matches.
  */
 public final class DatasetStats {
@@ -33,6 +34,7 @@ public final class DatasetStats {
             }
             Files.createDirectories(cacheDir);
             ClassStats.write(json, stats);
+            ClassStats.writeSamplesWithClass(cacheDir.resolve("samples_with_class.json"), stats);
             Files.writeString(stampFile, stamp);
             return stats;
         } catch (IOException e) {
