@@ -4,6 +4,7 @@ import dev.udadiffusion.controlnet.ControlNetConfig;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.SegmentationConditioning;
 import dev.udadiffusion.controlnet.train.ControlNetFineTuning;
+import dev.udadiffusion.controlnet.train.MaskedImageData;
 import dev.udadiffusion.core.image.LossPlot;
 import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.diffusion.clip.PromptEncoder;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code udadiff train-controlnet}: mask-conditioned ControlNet with the (source) U-Net frozen. */
 @Command(name = "train-controlnet", mixinStandardHelpOptions = true,
-        description = {"Train a ControlNet on image + trainId-mask pairs (DATA/images, DATA/labels) with the U-Net frozen "
+        description = {"Train a ControlNet on image + mask pairs (DATA/images + DATA/labels trainIds, or a Cityscapes/GTA5 root with --format) with the U-Net frozen "
                 + "(--unet: the thesis's source-domain U-Net). Prompts are the classes present in each crop. Writes "
                 + "OUT/controlnet/ (a diffusers ControlNet folder), checkpoints, loss.csv and loss.png."})
 final class TrainControlNetCommand implements Callable<Integer> {
@@ -27,8 +28,17 @@ final class TrainControlNetCommand implements Callable<Integer> {
     @Mixin
     TrainOptions t;
 
-    @Option(names = "--data", required = true, description = "folder with images/ and labels/ (trainId PNGs)")
+    @Option(names = "--data", required = true,
+            description = "dataset root: a folder with images/ and labels/ (trainId PNGs), or a Cityscapes/GTA5 root (--format)")
     Path data;
+
+    @Option(names = "--format", defaultValue = "folder",
+            description = "layout of --data: folder, cityscapes (leftImg8bit/gtFine) or gta5 (labelIds mapped to trainIds) "
+                    + "(default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--split", defaultValue = "train", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
+    String split;
 
     @Option(names = "--unet", description = "frozen U-Net to train against (default: the model's)")
     Path unet;
@@ -55,12 +65,24 @@ final class TrainControlNetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
+        MaskedImageData.Format f;
+        try {
+            f = MaskedImageData.Format.valueOf(format.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--format: '" + format + "' is not one of folder, cityscapes, gta5");
+        }
+        // list (and validate) the data before loading any weights, so a bad dataset fails in a second
+        MaskedImageData listing = MaskedImageData.open(data, f, split);
+        o.printf("data: %s, %d pairs%s%n", listing.name(), listing.size(),
+                listing.skipped().isEmpty() ? "" : ", " + listing.skipped().size() + " skipped or repaired (first: "
+                        + listing.skipped().get(0) + ")");
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(t.tokenizer).withUnet(unet);
         try (StableDiffusion sd = StableDiffusion.load(t.model, so);
                 ControlNetModel cn = controlnet != null ? ControlNetModel.load(controlnet)
                         : ControlNetModel.fromUnet(sd.unet(), ControlNetConfig.fromUnet(sd.unet().config(),
                                 SegmentationConditioning.CHANNELS, embeddingChannels), t.seed)) {
-            ControlNetFineTuning.Options opts = new ControlNetFineTuning.Options(data, t.resolution, steps, t.batch,
+            ControlNetFineTuning.Options opts = new ControlNetFineTuning.Options(data, f, split, t.resolution, steps, t.batch,
                     t.gradAccum, lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, lightweight,
                     t.seed, t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume);
             TrainingLoop.History h = ControlNetFineTuning.run(cn, sd.unet(), sd.vae(),

@@ -102,6 +102,34 @@ class TrainCommandsTest {
         assertTrue(r.err().contains("expected images/ and labels/"), r.err());
     }
 
+    @Test
+    void trainControlNetOnGta5LayoutWithLabelIds() throws Exception {
+        // GTA5 layout: NNNNN.png images, labels holding Cityscapes labelIds (7 road, 26 car, 24 person)
+        Path gta = dir.resolve("gta5");
+        Files.createDirectories(gta.resolve("images"));
+        Files.createDirectories(gta.resolve("labels"));
+        for (int i = 0; i < 2; i++) {
+            ImageIO.write(ImageIO.read(pairs.resolve("images/p" + i + ".png").toFile()), "png",
+                    gta.resolve("images/0000" + (i + 1) + ".png").toFile());
+            BufferedImage lab = new BufferedImage(128, 128, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 128; y++) {
+                for (int x = 0; x < 128; x++) {
+                    lab.getRaster().setSample(x, y, 0, y < 64 ? 7 : x < 64 ? 26 : 24);
+                }
+            }
+            ImageIO.write(lab, "png", gta.resolve("labels/0000" + (i + 1) + ".png").toFile());
+        }
+        var r = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", gta.toString(),
+                "--format", "gta5", "--resolution", "64", "--steps", "2", "--batch", "1", "--lightweight",
+                "--embedding-channels", "8,16,32,64", "--checkpoint-every", "0", "--out", dir.resolve("cn-gta").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("data: gta5, 2 pairs"), r.out());
+        var bad = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", gta.toString(),
+                "--format", "voc", "--out", dir.resolve("cn-bad").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("not one of folder, cityscapes, gta5"), bad.err());
+    }
+
     /** The long check: a few hundred steps with a decreasing loss (run with -Pslow). */
     @Test
     @Tag("slow")

@@ -31,22 +31,27 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ControlNetFineTuning {
 
-    public record Options(Path data, int resolution, long steps, int batch, int gradAccum, double lr, String lrSchedule,
+    public record Options(Path data, MaskedImageData.Format format, String split, int resolution, long steps, int batch, int gradAccum, double lr, String lrSchedule,
             long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb, boolean lightweight, long seed,
             Path outDir, long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
 
+        public Options withData(Path d, MaskedImageData.Format f, String s) {
+            return new Options(d, f, s, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+                    emptyPromptProb, lightweight, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+
         /** diffusers defaults: lr 1e−5 constant, batch 4, clip 1.0, no prompt dropout. */
         public static Options defaults(Path data, Path outDir) {
-            return new Options(data, 512, 1000, 4, 1, 1e-5, "constant", 0, 1.0, 1e-2, 0.0, false, 0, outDir, 500, 2, 50, false);
+            return new Options(data, MaskedImageData.Format.FOLDER, null, 512, 1000, 4, 1, 1e-5, "constant", 0, 1.0, 1e-2, 0.0, false, 0, outDir, 500, 2, 50, false);
         }
 
         public Options with(long steps, int resolution, double lr, int batch) {
-            return new Options(data, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+            return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
                     emptyPromptProb, lightweight, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         public Options withLightweight(boolean l) {
-            return new Options(data, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+            return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
                     emptyPromptProb, l, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
     }
@@ -56,7 +61,7 @@ public final class ControlNetFineTuning {
 
     public static TrainingLoop.History run(ControlNetModel cn, UNet2DConditionModel unet, AutoencoderKL vae,
             PromptEncoder prompts, SchedulerConfig noiseConfig, Options o, TrainingLoop.Listener listener) {
-        MaskedImageData data = MaskedImageData.open(o.data());
+        MaskedImageData data = MaskedImageData.open(o.data(), o.format(), o.split());
         DDPMScheduler noise = new DDPMScheduler(noiseConfig);
         int f = vae.config().downscale();
         if (o.resolution() % (f * unet.config().sizeMultiple()) != 0) {

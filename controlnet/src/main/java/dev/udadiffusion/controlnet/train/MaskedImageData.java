@@ -4,6 +4,9 @@ import dev.udadiffusion.controlnet.MaskPrompt;
 import dev.udadiffusion.controlnet.SegmentationConditioning;
 import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.data.io.LabelMaps;
+import dev.udadiffusion.data.labels.LabelMapping;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,34 +19,70 @@ import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Image + trainId-mask pairs for ControlNet training: {@code images/NAME.png|jpg} with {@code labels/NAME.png}
- * (values 0–18, 255). A sample is resized (image bilinear, mask nearest) so the shorter side is the resolution, cropped
- * and flipped identically, and comes with its one-hot conditioning and the thesis prompt (classes present in the
- * crop). An image without a mask, or a mask of another size, is an error naming the file.
+ * Image + label pairs for ControlNet training, from a plain folder ({@code images/NAME.png|jpg} with trainId
+ * {@code labels/NAME.png}, values 0–18, 255) or a real dataset opened in place by the uda-data readers (Cityscapes
+ * {@code leftImg8bit/gtFine}, GTA5 {@code images/labels} with labelIds mapped to trainIds). A sample is resized (image
+ * bilinear, mask nearest) so the shorter side is the resolution, cropped and flipped identically, and comes with its
+ * one-hot conditioning and the thesis prompt (classes present in the crop). An image without a mask, or a mask of
+ * another size, is an error naming the file.
  */
 public final class MaskedImageData {
 
-    /** One pair. */
-    public record Pair(Path image, Path label) {
+    /** Where the pairs come from. */
+    public enum Format {
+        /** {@code images/} + {@code labels/} holding trainIds. */
+        FOLDER,
+        /** Cityscapes {@code leftImg8bit/SPLIT} + {@code gtFine/SPLIT}. */
+        CITYSCAPES,
+        /** GTA5 {@code images/} + {@code labels/} (labelIds); size-mismatched labels are resized, as reported. */
+        GTA5
     }
 
     /** A prepared sample: image [1, 3, r, r] in [-1, 1], conditioning [1, 20, r, r], prompt. */
     public record Sample(INDArray image, INDArray conditioning, String prompt) {
     }
 
-    private final List<Pair> pairs;
+    private final String name;
+    private final List<dev.udadiffusion.data.io.Sample> samples;
+    private final LabelMapping mapping;
+    private final List<String> skipped;
+    private final boolean strict;
 
-    private MaskedImageData(List<Pair> pairs) {
-        this.pairs = List.copyOf(pairs);
+    private MaskedImageData(Datasets.Listing l, boolean strict) {
+        this.strict = strict;
+        this.name = l.name();
+        this.samples = l.samples();
+        this.mapping = l.mapping();
+        this.skipped = l.skipped();
     }
 
+    /** A plain {@code images/} + {@code labels/} folder of trainId masks. */
     public static MaskedImageData open(Path dir) {
+        return open(dir, Format.FOLDER, null);
+    }
+
+    /** Opens {@code dir} in the given layout; {@code split} is the Cityscapes split (default train). */
+    public static MaskedImageData open(Path dir, Format format, String split) {
+        return switch (format) {
+            case FOLDER -> new MaskedImageData(folder(dir), true);
+            case CITYSCAPES -> new MaskedImageData(Datasets.cityscapes(dir, split == null ? "train" : split,
+                    Datasets.Policy.SKIP), false);
+            case GTA5 -> new MaskedImageData(Datasets.gta5(dir, Datasets.Policy.RESIZE_LABEL, true), false);
+        };
+    }
+
+    /** Any listing from the uda-data readers. */
+    public static MaskedImageData of(Datasets.Listing listing) {
+        return new MaskedImageData(listing, false);
+    }
+
+    private static Datasets.Listing folder(Path dir) {
         Path images = dir.resolve("images");
         Path labels = dir.resolve("labels");
         if (!Files.isDirectory(images) || !Files.isDirectory(labels)) {
             throw new IllegalArgumentException(dir + ": expected images/ and labels/ folders");
         }
-        List<Pair> pairs = new ArrayList<>();
+        List<dev.udadiffusion.data.io.Sample> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(images)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
@@ -51,33 +90,46 @@ public final class MaskedImageData {
                 if (!(lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg"))) {
                     continue;
                 }
-                Path label = labels.resolve(n.replaceFirst("\\.[^.]+$", ".png"));
+                String stem = n.replaceFirst("\\.[^.]+$", "");
+                Path label = labels.resolve(stem + ".png");
                 if (!Files.isRegularFile(label)) {
                     throw new IllegalArgumentException(p + ": no label map " + label);
                 }
-                pairs.add(new Pair(p, label));
+                out.add(new dev.udadiffusion.data.io.Sample(stem, p, label, true));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(images + ": " + e.getMessage(), e);
         }
-        if (pairs.isEmpty()) {
+        if (out.isEmpty()) {
             throw new IllegalArgumentException(images + ": no images");
         }
-        return new MaskedImageData(pairs);
+        return new Datasets.Listing(dir.toString(), out, LabelMapping.CITYSCAPES, List.of());
     }
 
-    public List<Pair> pairs() {
-        return pairs;
+    /** The dataset's name (e.g. {@code cityscapes/train}). */
+    public String name() {
+        return name;
+    }
+
+    public List<dev.udadiffusion.data.io.Sample> samples() {
+        return samples;
+    }
+
+    /** Samples left out or repaired while listing, with reasons. */
+    public List<String> skipped() {
+        return skipped;
     }
 
     public int size() {
-        return pairs.size();
+        return samples.size();
     }
 
     public Sample sample(int i, int res, boolean randomCrop, boolean randomFlip, Rng rng) {
-        Pair p = pairs.get(i);
+        dev.udadiffusion.data.io.Sample p = samples.get(i);
         BufferedImage img = Images.read(p.image());
-        int[][] lab = SegmentationConditioning.readLabelMap(p.label());
+        // a trainId folder is strict (a coloured map or stray value is an error); in a dataset, ids outside the
+        // mapping mean "unlabeled"
+        int[][] lab = strict ? SegmentationConditioning.readLabelMap(p.label()) : LabelMaps.readTrainIds(p, mapping, true);
         if (lab.length != img.getHeight() || lab[0].length != img.getWidth()) {
             throw new IllegalArgumentException(p.label() + ": label map is " + lab[0].length + "x" + lab.length
                     + " but the image is " + img.getWidth() + "x" + img.getHeight());

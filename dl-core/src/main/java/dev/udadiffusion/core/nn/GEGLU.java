@@ -26,9 +26,12 @@ public final class GEGLU {
         SDVariable w = p.get(prefix + ".proj.weight", new long[] {2L * out, in}, Layout.TORCH, Init.torchDefault(in));
         SDVariable b = p.get(prefix + ".proj.bias", new long[] {2L * out}, Layout.TORCH, Init.torchDefault(in));
         SDVariable x2 = rank == 2 ? x : x.reshape(-1, in); // [M, in]
-        SDVariable y = sd.mmul(x2, w, false, true, false).add(b); // [M, 2out]
-        SDVariable h = y.get(SDIndex.all(), SDIndex.interval(0, out));
-        SDVariable gate = y.get(SDIndex.all(), SDIndex.interval(out, 2 * out));
+        // chunk the weights, not the activations: strided_slice_bp fails ("lengths of arrays are mismatched") when
+        // the activation has a leading dim of 1 (one token at batch 1, e.g. a 1x1 U-Net level), so slice [2out, in]
+        SDVariable h = sd.mmul(x2, w.get(SDIndex.interval(0, out), SDIndex.all()), false, true, false)
+                .add(b.get(SDIndex.interval(0, out))); // [M, out]
+        SDVariable gate = sd.mmul(x2, w.get(SDIndex.interval(out, 2 * out), SDIndex.all()), false, true, false)
+                .add(b.get(SDIndex.interval(out, 2 * out)));
         SDVariable r = h.mul(Activations.gelu(sd, gate)); // [M, out]
         if (rank == 2) {
             return r;

@@ -130,6 +130,15 @@ class BlocksTest {
         GradCheck.check(sd, y, Map.of(), List.of("x", "ff.net.0.proj.weight", "ff.net.0.proj.bias"), 8);
     }
 
+    /** One token of one sample (a 1×1 U-Net level at batch 1): strided_slice_bp fails on a leading dim of 1. */
+    @Test
+    void gegluSingleRow() {
+        INDArray xv = rand(1, 1, 6);
+        SDVariable y = GEGLU.forward(p, "ff.net.0", sd.var("x", xv), 3, 6, 8, new long[] {1});
+        assertClose(Naive.geglu(xv, p.torchValue("ff.net.0.proj.weight"), p.torchValue("ff.net.0.proj.bias")), run(y), 1e-12);
+        GradCheck.check(sd, y, Map.of(), List.of("x", "ff.net.0.proj.weight", "ff.net.0.proj.bias"), 6);
+    }
+
     @Test
     void attentionSelfAndCrossChunkedAndMasked() {
         int heads = 2, dh = 3, c = heads * dh;
