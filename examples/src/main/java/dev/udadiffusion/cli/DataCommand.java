@@ -43,20 +43,25 @@ final class DataCommand implements Runnable {
         String split;
 
         Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes) {
-            String l = layout;
-            if (l.equals("auto")) {
-                l = Files.isDirectory(dir.resolve("leftImg8bit")) ? "cityscapes" : Files.isDirectory(dir.resolve("images"))
-                        ? "gta5" : null;
-                if (l == null) {
-                    throw new IllegalArgumentException(dir + ": neither a Cityscapes (leftImg8bit/) nor a GTA5 (images/) layout");
-                }
-            }
-            return switch (l) {
-                case "cityscapes" -> Datasets.cityscapes(dir, split, policy);
-                case "gta5" -> Datasets.gta5(dir, policy, checkSizes);
-                default -> throw new IllegalArgumentException("--layout " + l + " (gta5, cityscapes, auto)");
-            };
+            return DataCommand.open(dir, layout, split, policy, checkSizes);
         }
+    }
+
+    /** Opens a Cityscapes or GTA5 root; {@code layout} auto picks by the folders present. */
+    static Datasets.Listing open(Path dir, String layout, String split, Datasets.Policy policy, boolean checkSizes) {
+        String l = layout;
+        if (l.equals("auto")) {
+            l = Files.isDirectory(dir.resolve("leftImg8bit")) ? "cityscapes" : Files.isDirectory(dir.resolve("images"))
+                    ? "gta5" : null;
+            if (l == null) {
+                throw new IllegalArgumentException(dir + ": neither a Cityscapes (leftImg8bit/) nor a GTA5 (images/) layout");
+            }
+        }
+        return switch (l) {
+            case "cityscapes" -> Datasets.cityscapes(dir, split, policy);
+            case "gta5" -> Datasets.gta5(dir, policy, checkSizes);
+            default -> throw new IllegalArgumentException("--layout " + l + " (gta5, cityscapes, auto)");
+        };
     }
 
     @Command(name = "stats", mixinStandardHelpOptions = true,

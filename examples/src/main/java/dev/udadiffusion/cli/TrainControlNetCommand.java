@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code udadiff train-controlnet}: mask-conditioned ControlNet with the (source) U-Net frozen. */
 @Command(name = "train-controlnet", mixinStandardHelpOptions = true,
-        description = {"Train a ControlNet on image + mask pairs (DATA/images + DATA/labels trainIds, or a Cityscapes/GTA5 root with --format) with the U-Net frozen "
+        description = {"Train a ControlNet on image + mask pairs (DATA/images + DATA/labels trainIds, or a Cityscapes/GTA5 root with --layout) with the U-Net frozen "
                 + "(--unet: the thesis's source-domain U-Net). Prompts are the classes present in each crop. Writes "
                 + "OUT/controlnet/ (a diffusers ControlNet folder), checkpoints, loss.csv and loss.png."})
 final class TrainControlNetCommand implements Callable<Integer> {
@@ -29,13 +29,13 @@ final class TrainControlNetCommand implements Callable<Integer> {
     TrainOptions t;
 
     @Option(names = "--data", required = true,
-            description = "dataset root: a folder with images/ and labels/ (trainId PNGs), or a Cityscapes/GTA5 root (--format)")
+            description = "dataset root: a folder with images/ and labels/ (trainId PNGs), or a Cityscapes/GTA5 root (--layout)")
     Path data;
 
-    @Option(names = "--format", defaultValue = "folder",
+    @Option(names = "--layout", defaultValue = "folder",
             description = "layout of --data: folder, cityscapes (leftImg8bit/gtFine) or gta5 (labelIds mapped to trainIds) "
                     + "(default: ${DEFAULT-VALUE})")
-    String format;
+    String layout;
 
     @Option(names = "--split", defaultValue = "train", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
     String split;
@@ -67,10 +67,10 @@ final class TrainControlNetCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         MaskedImageData.Format f;
         try {
-            f = MaskedImageData.Format.valueOf(format.toUpperCase(java.util.Locale.ROOT));
+            f = MaskedImageData.Format.valueOf(layout.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--format: '" + format + "' is not one of folder, cityscapes, gta5");
+                    "--layout: '" + layout + "' is not one of folder, cityscapes, gta5");
         }
         // list (and validate) the data before loading any weights, so a bad dataset fails in a second
         MaskedImageData listing = MaskedImageData.open(data, f, split);

@@ -120,12 +120,12 @@ class TrainCommandsTest {
             ImageIO.write(lab, "png", gta.resolve("labels/0000" + (i + 1) + ".png").toFile());
         }
         var r = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", gta.toString(),
-                "--format", "gta5", "--resolution", "64", "--steps", "2", "--batch", "1", "--lightweight",
+                "--layout", "gta5", "--resolution", "64", "--steps", "2", "--batch", "1", "--lightweight",
                 "--embedding-channels", "8,16,32,64", "--checkpoint-every", "0", "--out", dir.resolve("cn-gta").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("data: gta5, 2 pairs"), r.out());
         var bad = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", gta.toString(),
-                "--format", "voc", "--out", dir.resolve("cn-bad").toString());
+                "--layout", "voc", "--out", dir.resolve("cn-bad").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("not one of folder, cityscapes, gta5"), bad.err());
     }

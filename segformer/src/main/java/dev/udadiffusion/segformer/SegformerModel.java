@@ -74,6 +74,35 @@ public final class SegformerModel implements AutoCloseable {
         }
     }
 
+    /**
+     * A transformers folder ({@code config.json} + {@code model.safetensors}, or the only {@code *.safetensors}, or a
+     * sharded index) — what {@code save_pretrained} writes and what our training writes.
+     */
+    public static SegformerModel load(Path folder) {
+        Path cfg = folder.resolve("config.json");
+        if (!java.nio.file.Files.isRegularFile(cfg)) {
+            throw new IllegalArgumentException(folder + ": no config.json (expected a transformers SegFormer folder)");
+        }
+        SegformerConfig config = dev.udadiffusion.core.config.Configs.read(cfg, SegformerConfig.class);
+        Path weights = folder.resolve("model.safetensors");
+        if (!java.nio.file.Files.isRegularFile(weights)) {
+            weights = folder.resolve("model.safetensors.index.json");
+        }
+        if (!java.nio.file.Files.isRegularFile(weights)) {
+            try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(folder)) {
+                List<Path> all = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+                if (all.size() != 1) {
+                    throw new IllegalArgumentException(folder + ": expected model.safetensors or exactly one *.safetensors "
+                            + "file, found " + all.size());
+                }
+                weights = all.get(0);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(folder + ": " + e.getMessage(), e);
+            }
+        }
+        return load(config, weights);
+    }
+
     public SegformerConfig config() {
         return config;
     }

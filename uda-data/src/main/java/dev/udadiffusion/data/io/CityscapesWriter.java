@@ -119,18 +119,19 @@ public final class CityscapesWriter {
     }
 
     private static BufferedImage grey(int[][] trainIds, boolean asLabelIds) {
-        int h = trainIds.length;
-        int w = trainIds[0].length;
-        BufferedImage g = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int t = trainIds[y][x];
+        int[][] v = new int[trainIds.length][];
+        for (int y = 0; y < trainIds.length; y++) {
+            v[y] = trainIds[y].clone();
+            for (int x = 0; x < v[y].length; x++) {
+                int t = v[y][x];
                 if ((t < 0 || t > 18) && t != 255) {
                     throw new IllegalArgumentException("label " + t + " at (x=" + x + ", y=" + y + ") is not a trainId");
                 }
-                g.getRaster().setSample(x, y, 0, asLabelIds ? (t == 255 ? 0 : TRAIN_TO_ID[t]) : t);
+                if (asLabelIds) {
+                    v[y][x] = t == 255 ? 0 : TRAIN_TO_ID[t];
+                }
             }
         }
-        return g;
+        return LabelMaps.grey(v);
     }
 }

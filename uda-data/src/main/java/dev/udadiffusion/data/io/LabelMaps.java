@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.io;
 
+import dev.udadiffusion.data.labels.CityscapesClasses;
 import dev.udadiffusion.data.labels.LabelMapping;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -98,5 +99,39 @@ public final class LabelMaps {
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": unreadable (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** A single-channel 8-bit image of label values 0–255 (trainIds or labelIds, as given). */
+    public static BufferedImage grey(int[][] values) {
+        int h = values.length;
+        int w = values[0].length;
+        BufferedImage g = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = values[y][x];
+                if (v < 0 || v > 255) {
+                    throw new IllegalArgumentException("label value " + v + " at (x=" + x + ", y=" + y + ") does not fit a byte");
+                }
+                g.getRaster().setSample(x, y, 0, v);
+            }
+        }
+        return g;
+    }
+
+    /** trainIds in the Cityscapes palette; ignore (and anything else outside 0–18) is black. */
+    public static BufferedImage colorize(int[][] trainIds) {
+        int h = trainIds.length;
+        int w = trainIds[0].length;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int t = trainIds[y][x];
+                if (t >= 0 && t < CityscapesClasses.COUNT) {
+                    int[] c = CityscapesClasses.COLORS[t];
+                    img.setRGB(x, y, (c[0] << 16) | (c[1] << 8) | c[2]);
+                }
+            }
+        }
+        return img;
     }
 }
