@@ -63,6 +63,15 @@ public final class Trainer {
 
     /** One optimiser step over {@code microBatches} (gradient accumulation: their gradients are averaged). */
     public StepResult step(List<Map<String, INDArray>> microBatches, List<String> outputs) {
+        return step(microBatches, outputs, null);
+    }
+
+    /**
+     * As above; {@code perMicroBatch} sees each micro-batch's requested outputs right after its forward/backward pass
+     * (e.g. to update BatchNorm running statistics once per forward, as torch does).
+     */
+    public StepResult step(List<Map<String, INDArray>> microBatches, List<String> outputs,
+            java.util.function.Consumer<Map<String, INDArray>> perMicroBatch) {
         Map<String, INDArray> acc = new LinkedHashMap<>();
         Map<String, INDArray> outs = new LinkedHashMap<>();
         double loss = 0;
@@ -76,6 +85,9 @@ public final class Trainer {
             }
             loss += l / microBatches.size();
             Gradients.accumulate(acc, g);
+            if (perMicroBatch != null) {
+                perMicroBatch.accept(o);
+            }
             outs = o;
         }
         if (microBatches.size() > 1) {

@@ -68,6 +68,16 @@ public final class TrainingLoop {
     }
 
     public static History run(Trainer trainer, BatchSource data, Options o, Listener listener) {
+        return run(trainer, data, o, listener, List.of(), null);
+    }
+
+    /**
+     * As above, also computing {@code outputs} on every micro-batch and handing them to {@code perMicroBatch} (state
+     * outside the optimiser, such as BatchNorm running statistics; it is part of the checkpoint when it lives in
+     * the graph's parameters).
+     */
+    public static History run(Trainer trainer, BatchSource data, Options o, Listener listener, List<String> outputs,
+            java.util.function.Consumer<Map<String, INDArray>> perMicroBatch) {
         TrainingGraph g = trainer.graph();
         long start = 0;
         List<Double> losses = new ArrayList<>();
@@ -104,7 +114,7 @@ public final class TrainingLoop {
             for (int m = 0; m < o.gradAccum(); m++) {
                 micro.add(data.batch(step, m, rng));
             }
-            Trainer.StepResult r = trainer.step(micro, List.of());
+            Trainer.StepResult r = trainer.step(micro, outputs, perMicroBatch);
             if (ema != null) {
                 ema.update(g.parameterArrays());
             }

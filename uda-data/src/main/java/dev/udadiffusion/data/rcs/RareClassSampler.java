@@ -71,6 +71,11 @@ public final class RareClassSampler {
                 z += probs[c];
             }
         }
+        if (z == 0) {
+            throw new IllegalArgumentException("no class has more than " + minPixels + " pixels in any of the "
+                    + stats.size() + " label maps; lower the minimum pixel count for small images (DAFormer: 3000 at "
+                    + "full resolution)");
+        }
         for (int c = 0; c < k; c++) {
             probs[c] /= z;
         }

@@ -1,0 +1,144 @@
+package dev.udadiffusion.segformer.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.core.state.StateDict;
+import dev.udadiffusion.core.train.AdamW;
+import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.Trainer;
+import dev.udadiffusion.core.train.TrainingGraph;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.data.augment.Augment;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.data.io.LabelMaps;
+import dev.udadiffusion.data.io.Sample;
+import dev.udadiffusion.data.labels.CityscapesClasses;
+import dev.udadiffusion.data.rcs.DatasetStats;
+import dev.udadiffusion.data.rcs.RareClassSampler;
+import dev.udadiffusion.data.rcs.RcsCropper;
+import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.SegformerTargets;
+import dev.udadiffusion.segformer.eval.SegformerInput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Supervised SegFormer training as DAFormer's source-only schedule: AdamW (lr 6e-5, head ×10, weight decay 0.01),
+ * linear warmup then poly decay (power 1), random resized crops with flips and photometric jitter, optional Rare Class
+ * Sampling; BatchNorm running statistics updated after every forward, checkpoints and exact resume through
+ * {@link TrainingLoop}. Writes a transformers SegFormer folder {@code OUT/segformer}.
+ */
+public final class SegformerTraining {
+
+    /**
+     * @param minScale smallest crop area as a fraction of the image (the largest is the whole image)
+     * @param jitter photometric jitter strength (0: none)
+     * @param rcsTemperature Rare Class Sampling temperature (0: sample images uniformly)
+     * @param rcsMinPixels a file is a candidate for class c when it has more pixels of c than this
+     */
+    public record Options(int crop, int batch, long steps, int gradAccum, double lr, double headLrMultiplier,
+            double weightDecay, long warmup, double minScale, double jitter, double rcsTemperature, long rcsMinPixels, long seed, Path outDir,
+            long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
+
+        /** DAFormer's values: crop 512, batch 2, 40k steps, warmup 1500, RCS T = 0.01. */
+        public static Options daformer(Path outDir) {
+            return new Options(512, 2, 40_000, 1, 6e-5, 10, 0.01, 1500, 0.25, 0.1, 0.01, 3000, 0, outDir, 4000, 2, 50, false);
+        }
+
+        public Options with(int crop, int batch, long steps, long warmup) {
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, minScale, jitter,
+                    rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+
+        public Options withLr(double l, double rcsT, long checkpointEvery, boolean resume) {
+            return new Options(crop, batch, steps, gradAccum, l, headLrMultiplier, weightDecay, warmup, minScale, jitter,
+                    rcsT, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+
+        public Options withRcsMinPixels(long n) {
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, minScale, jitter,
+                    rcsTemperature, n, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+    }
+
+    private SegformerTraining() {
+    }
+
+    public static TrainingLoop.History run(SegformerModel model, Datasets.Listing data, Options o,
+            TrainingLoop.Listener listener) {
+        TrainingGraph g = model.trainingGraph(o.crop(), o.crop());
+        List<String> backbone = new ArrayList<>();
+        List<String> head = new ArrayList<>();
+        g.trainable().keySet().forEach(k -> (k.startsWith("decode_head.") ? head : backbone).add(k));
+        AdamW adam = new AdamW(List.of(new AdamW.Group("backbone", backbone, 1.0, o.weightDecay()),
+                new AdamW.Group("head", head, o.headLrMultiplier(), o.weightDecay())), 0.9, 0.999, 1e-8);
+        // linear warmup, then poly decay with power 1 to 0 (DAFormer's schedule without mmcv's 1e-6 warmup floor)
+        long warmup = Math.min(o.warmup(), o.steps() - 1);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.polynomial(warmup, o.steps(), 0, 1.0), o.lr(), 0);
+        RcsCropper rcs = o.rcsTemperature() > 0
+                ? new RcsCropper(data, new RareClassSampler(DatasetStats.of(data, o.outDir()), o.rcsTemperature(), o.rcsMinPixels(), 0.5),
+                        o.crop(), o.crop(), o.minScale(), 1.0)
+                : null;
+        int classes = model.config().numLabels();
+        TrainingLoop.BatchSource source = (step, micro, rng) -> {
+            List<INDArray> px = new ArrayList<>();
+            List<INDArray> lab = new ArrayList<>();
+            for (int b = 0; b < o.batch(); b++) {
+                Augment.Pair p = rcs != null ? rcs.next(rng).pair() : uniform(data, o, rng);
+                px.add(SegformerInput.tensor(o.jitter() > 0 ? Augment.jitter(p.image(), o.jitter(), rng) : p.image()));
+                lab.add(Nd4j.createFromArray(p.labels()).castTo(DataType.LONG).reshape(1, o.crop(), o.crop()));
+            }
+            SegformerTargets.Target t = SegformerTargets.oneHot(Nd4j.concat(0, lab.toArray(new INDArray[0])), classes, 255);
+            return Map.of(SegformerModel.PIXELS, Nd4j.concat(0, px.toArray(new INDArray[0])), SegformerModel.TARGET, t.oneHot(),
+                    SegformerModel.N_VALID, Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
+        };
+        long bnCount = (long) o.batch() * (o.crop() / 4) * (o.crop() / 4); // BatchNorm sees the 1/4-resolution fused map
+        TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
+                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()), listener,
+                List.of(SegformerModel.BN_MEAN, SegformerModel.BN_VAR),
+                out -> model.updateRunningStats(out.get(SegformerModel.BN_MEAN), out.get(SegformerModel.BN_VAR), bnCount));
+        save(model, o.outDir().resolve("segformer"));
+        return h;
+    }
+
+    private static Augment.Pair uniform(Datasets.Listing data, Options o, Rng rng) {
+        Sample s = data.samples().get(rng.nextInt(data.samples().size()));
+        int[][] labels = LabelMaps.readTrainIds(s, data.mapping(), true);
+        return Augment.randomFlip(Augment.randomResizedCrop(Images.read(s.image()), labels, o.crop(), o.crop(), o.minScale(),
+                1.0, 0.75, 4.0 / 3, rng), rng);
+    }
+
+    /** A transformers folder: config.json (model_type, id2label) and model.safetensors under transformers' names. */
+    public static void save(SegformerModel model, Path folder) {
+        try {
+            Files.createDirectories(folder);
+            ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(Configs.toJson(model.config()));
+            cfg.put("model_type", "segformer");
+            cfg.putArray("architectures").add("SegformerForSemanticSegmentation");
+            if (cfg.path("id2label").isNull() || cfg.path("id2label").isMissingNode()) {
+                ObjectNode id2label = cfg.putObject("id2label");
+                for (int c = 0; c < model.config().numLabels(); c++) {
+                    id2label.put(Integer.toString(c), c < CityscapesClasses.COUNT ? CityscapesClasses.name(c) : "class" + c);
+                }
+            }
+            Path tmp = Files.createTempFile(folder, ".config", ".tmp");
+            Files.writeString(tmp, cfg.toPrettyString());
+            Files.move(tmp, folder.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
+        }
+        StateDict.save(model.params(), folder.resolve("model.safetensors"), k -> true);
+    }
+}
