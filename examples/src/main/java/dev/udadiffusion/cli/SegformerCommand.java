@@ -1,10 +1,14 @@
 package dev.udadiffusion.cli;
 
+import dev.udadiffusion.core.image.LossPlot;
+import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.segformer.SegformerConfig;
 import dev.udadiffusion.segformer.SegformerModel;
 import dev.udadiffusion.segformer.eval.ConfusionMatrix;
 import dev.udadiffusion.segformer.eval.Evaluator;
 import dev.udadiffusion.segformer.eval.IoUReport;
+import dev.udadiffusion.segformer.train.SegformerTraining;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,8 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code udadiff segformer ...}: the segmentation side of the closed loop. */
-@Command(name = "segformer", mixinStandardHelpOptions = true, description = "SegFormer evaluation.",
-        subcommands = {SegformerCommand.Eval.class})
+@Command(name = "segformer", mixinStandardHelpOptions = true, description = "SegFormer training and evaluation.",
+        subcommands = {SegformerCommand.Train.class, SegformerCommand.Eval.class})
 final class SegformerCommand implements Runnable {
 
     @CommandLine.Spec
@@ -23,6 +27,105 @@ final class SegformerCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Train a SegFormer on a labeled set (Cityscapes or GTA5 layout, e.g. a generated set) with "
+                    + "DAFormer's schedule: AdamW, head lr x10, linear warmup then poly decay, random resized crops, "
+                    + "flips, photometric jitter, Rare Class Sampling. Writes OUT/segformer (a transformers folder), "
+                    + "checkpoints, loss.csv and loss.png; --resume continues exactly."})
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--data", required = true, description = "Cityscapes or GTA5 root")
+        Path data;
+
+        @Option(names = "--layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
+        String layout;
+
+        @Option(names = "--split", defaultValue = "train", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
+        String split;
+
+        @Option(names = "--model", description = "transformers SegFormer folder to start from")
+        Path model;
+
+        @Option(names = "--preset", defaultValue = "b5",
+                description = "MiT size b0…b5 for a randomly initialised model when --model is not given (default: ${DEFAULT-VALUE})")
+        String preset;
+
+        @Option(names = {"-o", "--out"}, required = true, description = "output folder")
+        Path out;
+
+        @Option(names = "--crop", defaultValue = "512", description = "crop size (default: ${DEFAULT-VALUE})")
+        int crop;
+
+        @Option(names = "--batch", defaultValue = "2", description = "batch size (default: ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--grad-accum", defaultValue = "1", description = "gradient accumulation (default: ${DEFAULT-VALUE})")
+        int gradAccum;
+
+        @Option(names = "--steps", defaultValue = "40000", description = "optimiser steps (default: ${DEFAULT-VALUE})")
+        long steps;
+
+        @Option(names = "--lr", defaultValue = "6e-5", description = "backbone learning rate; the head gets x10 (default: ${DEFAULT-VALUE})")
+        double lr;
+
+        @Option(names = "--warmup", defaultValue = "1500", description = "linear warm-up steps (default: ${DEFAULT-VALUE})")
+        long warmup;
+
+        @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")
+        double weightDecay;
+
+        @Option(names = "--min-scale", defaultValue = "0.25", description = "smallest crop area fraction (default: ${DEFAULT-VALUE})")
+        double minScale;
+
+        @Option(names = "--jitter", defaultValue = "0.1", description = "photometric jitter strength, 0 = off (default: ${DEFAULT-VALUE})")
+        double jitter;
+
+        @Option(names = "--rcs-temperature", defaultValue = "0.01",
+                description = "Rare Class Sampling temperature, 0 = sample images uniformly (default: ${DEFAULT-VALUE})")
+        double rcsT;
+
+        @Option(names = "--rcs-min-pixels", defaultValue = "3000",
+                description = "pixels of a class a file needs to be drawn for it (default: ${DEFAULT-VALUE})")
+        long rcsMinPixels;
+
+        @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation and sampling (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--checkpoint-every", defaultValue = "4000", description = "steps between checkpoints, 0 = none (default: ${DEFAULT-VALUE})")
+        long checkpointEvery;
+
+        @Option(names = "--keep", defaultValue = "2", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
+        int keep;
+
+        @Option(names = "--log-every", defaultValue = "50", description = "steps between log lines (default: ${DEFAULT-VALUE})")
+        long logEvery;
+
+        @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
+        boolean resume;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            Datasets.Listing set = DataCommand.open(data, layout, split, Datasets.Policy.ERROR, true);
+            o.printf("data: %s, %d images%n", set.name(), set.samples().size());
+            try (SegformerModel m = model != null ? SegformerModel.load(model)
+                    : SegformerModel.random(SegformerConfig.preset("mit-" + preset.toLowerCase(java.util.Locale.ROOT)), seed)) {
+                SegformerTraining.Options opts = new SegformerTraining.Options(crop, batch, steps, gradAccum, lr, 10,
+                        weightDecay, warmup, minScale, jitter, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
+                        resume);
+                TrainingLoop.History h = SegformerTraining.run(m, set, opts, new TrainListener(o, logEvery));
+                o.println();
+                LossPlot.fromCsv(out.resolve("loss.csv"), out.resolve("loss.png"), "SegFormer training loss");
+                o.printf("trained %d steps; model in %s, loss curve in %s%n", h.losses().size(), out.resolve("segformer"),
+                        out.resolve("loss.png"));
+                o.flush();
+                return 0;
+            }
+        }
     }
 
     @Command(name = "eval", mixinStandardHelpOptions = true,

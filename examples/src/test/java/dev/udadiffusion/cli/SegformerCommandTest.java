@@ -48,6 +48,18 @@ class SegformerCommandTest {
         assertTrue(csv.get(20).startsWith("mIoU,"), csv.get(20));
         assertTrue(Files.exists(out.resolve("iou.png")));
         assertTrue(Files.exists(dir.resolve("pred/00002_color.png")));
+        // train a few steps from the tiny model, then evaluate what was written
+        Path run = dir.resolve("run");
+        var tr = SafetensorsCommandTest.run("segformer", "train", "--model", model.toString(), "--data", root.toString(),
+                "--crop", "32", "--batch", "1", "--steps", "3", "--warmup", "1", "--rcs-min-pixels", "100",
+                "--checkpoint-every", "2", "--out", run.toString());
+        assertEquals(0, tr.code(), tr.out() + tr.err());
+        assertTrue(tr.out().contains("trained 3 steps"), tr.out());
+        assertEquals(4, Files.readAllLines(run.resolve("loss.csv")).size());
+        assertTrue(Files.exists(run.resolve("loss.png")));
+        var ev = SafetensorsCommandTest.run("segformer", "eval", "--model", run.resolve("segformer").toString(),
+                "--data", root.toString(), "--size", "native", "--out", dir.resolve("eval2").toString());
+        assertEquals(0, ev.code(), ev.out() + ev.err());
         var bad = SafetensorsCommandTest.run("segformer", "eval", "--model", model.toString(), "--data", root.toString(),
                 "--slide", "16:32");
         assertEquals(2, bad.code());
