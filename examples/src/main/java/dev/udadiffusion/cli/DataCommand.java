@@ -39,11 +39,15 @@ final class DataCommand implements Runnable {
         @Option(names = "--layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
         String layout;
 
-        @Option(names = "--split", defaultValue = "train", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
+        @Option(names = "--split", description = "Cityscapes split (default: train; val for evaluation)")
         String split;
 
         Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes) {
-            return DataCommand.open(dir, layout, split, policy, checkSizes);
+            return open(dir, policy, checkSizes, "train");
+        }
+
+        Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes, String defaultSplit) {
+            return DataCommand.open(dir, layout, split == null ? defaultSplit : split, policy, checkSizes);
         }
     }
 

@@ -38,11 +38,8 @@ final class SegformerCommand implements Runnable {
         @Option(names = "--data", required = true, description = "Cityscapes or GTA5 root")
         Path data;
 
-        @Option(names = "--layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
-        String layout;
-
-        @Option(names = "--split", defaultValue = "train", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
-        String split;
+        @CommandLine.Mixin
+        DataCommand.Layout layout;
 
         @Option(names = "--model", description = "transformers SegFormer folder to start from")
         Path model;
@@ -110,7 +107,7 @@ final class SegformerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            Datasets.Listing set = DataCommand.open(data, layout, split, Datasets.Policy.ERROR, true);
+            Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
             try (SegformerModel m = model != null ? SegformerModel.load(model)
                     : SegformerModel.random(SegformerConfig.preset("mit-" + preset.toLowerCase(java.util.Locale.ROOT)), seed)) {
@@ -140,11 +137,8 @@ final class SegformerCommand implements Runnable {
         @Option(names = "--data", required = true, description = "Cityscapes or GTA5 root")
         Path data;
 
-        @Option(names = "--layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
-        String layout;
-
-        @Option(names = "--split", defaultValue = "val", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
-        String split;
+        @CommandLine.Mixin
+        DataCommand.Layout layout;
 
         @Option(names = "--size", defaultValue = "1024x512",
                 description = "test size WxH, or 'native' for the images' own size (default: ${DEFAULT-VALUE})")
@@ -170,7 +164,7 @@ final class SegformerCommand implements Runnable {
             if (slide != null && (ws[1] > ws[0] || ws[1] <= 0)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--slide " + slide + ": need 0 < stride <= window");
             }
-            Datasets.Listing set = DataCommand.open(data, layout, split, Datasets.Policy.ERROR, true);
+            Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "val");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
             try (SegformerModel m = SegformerModel.load(model)) {
                 Progress bar = new Progress(o, "eval", set.samples().size());

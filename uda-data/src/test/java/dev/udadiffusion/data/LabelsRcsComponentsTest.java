@@ -70,6 +70,16 @@ class LabelsRcsComponentsTest {
     }
 
     @Test
+    void smallMapsWithNoCandidateFileRefuseSamplingClearly() {
+        RareClassSampler s = RareClassSampler.daformer(List.of(stats("a.png", 2000, 1000), stats("b.png", 500)));
+        assertEquals(0.0, s.probability(0), 0);
+        assertEquals(0.0, s.probability(1), 0);
+        assertEquals(2500.0 / 3500, s.frequency(0), 1e-15);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.sample(new Rng(1)));
+        assertTrue(e.getMessage().contains("no class has more than 3000 pixels in any of the 2 label maps"), e.getMessage());
+    }
+
+    @Test
     void daformerStatsJsonRoundTrip(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("sample_class_stats.json");
         ClassStats a = ClassStats.of("gta/labels/00001_labelTrainIds.png", new int[][] {{0, 0, 13}, {255, 13, 18}});

@@ -71,12 +71,8 @@ public final class RareClassSampler {
                 z += probs[c];
             }
         }
-        if (z == 0) {
-            throw new IllegalArgumentException("no class has more than " + minPixels + " pixels in any of the "
-                    + stats.size() + " label maps; lower the minimum pixel count for small images (DAFormer: 3000 at "
-                    + "full resolution)");
-        }
-        for (int c = 0; c < k; c++) {
+        // with no candidate file for any class every probability stays 0 and sampling is refused (see sampleClass)
+        for (int c = 0; c < k && z > 0; c++) {
             probs[c] /= z;
         }
     }
@@ -111,6 +107,10 @@ public final class RareClassSampler {
                     return c;
                 }
             }
+        }
+        if (last < 0) {
+            throw new IllegalStateException("no class has more than " + minPixels + " pixels in any of the " + stats.size()
+                    + " label maps; lower the minimum pixel count for small images (DAFormer: 3000 at full resolution)");
         }
         return last;
     }
