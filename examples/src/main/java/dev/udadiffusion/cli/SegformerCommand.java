@@ -72,10 +72,16 @@ final class SegformerCommand implements Runnable {
         @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")
         double weightDecay;
 
-        @Option(names = "--min-scale", defaultValue = "0.25", description = "smallest crop area fraction (default: ${DEFAULT-VALUE})")
-        double minScale;
+        @Option(names = "--resize", defaultValue = "1280x720",
+                description = "keep-ratio resize before cropping, WxH or 'none' (DAFormer: 1280x720 for GTA5, 1024x512 for "
+                        + "Cityscapes; default: ${DEFAULT-VALUE})")
+        String resize;
 
-        @Option(names = "--jitter", defaultValue = "0.1", description = "photometric jitter strength, 0 = off (default: ${DEFAULT-VALUE})")
+        @Option(names = "--cat-max-ratio", defaultValue = "0.75",
+                description = "re-crop while one class covers this share of a crop, 1 = off (default: ${DEFAULT-VALUE})")
+        double catMaxRatio;
+
+        @Option(names = "--jitter", defaultValue = "0", description = "photometric jitter strength, 0 = off (default: ${DEFAULT-VALUE})")
         double jitter;
 
         @Option(names = "--rcs-temperature", defaultValue = "0.01",
@@ -107,12 +113,13 @@ final class SegformerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
+            int[] rs = resize.equals("none") ? new int[] {0, 0} : Eval.pair(spec, resize, "x", "--resize");
             Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
             try (SegformerModel m = model != null ? SegformerModel.load(model)
                     : SegformerModel.random(SegformerConfig.preset("mit-" + preset.toLowerCase(java.util.Locale.ROOT)), seed)) {
                 SegformerTraining.Options opts = new SegformerTraining.Options(crop, batch, steps, gradAccum, lr, 10,
-                        weightDecay, warmup, minScale, jitter, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
+                        weightDecay, warmup, rs[0], rs[1], catMaxRatio, jitter, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
                         resume);
                 TrainingLoop.History h = SegformerTraining.run(m, set, opts, new TrainListener(o, logEvery));
                 o.println();
@@ -159,8 +166,8 @@ final class SegformerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            int[] wh = size.equals("native") ? new int[] {0, 0} : pair(size, "x", "--size");
-            int[] ws = slide == null ? new int[] {0, 0} : pair(slide, ":", "--slide");
+            int[] wh = size.equals("native") ? new int[] {0, 0} : pair(spec, size, "x", "--size");
+            int[] ws = slide == null ? new int[] {0, 0} : pair(spec, slide, ":", "--slide");
             if (slide != null && (ws[1] > ws[0] || ws[1] <= 0)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--slide " + slide + ": need 0 < stride <= window");
             }
@@ -180,7 +187,7 @@ final class SegformerCommand implements Runnable {
             }
         }
 
-        private int[] pair(String v, String sep, String option) {
+        static int[] pair(CommandLine.Model.CommandSpec spec, String v, String sep, String option) {
             String[] p = v.split(java.util.regex.Pattern.quote(sep));
             try {
                 if (p.length == 2) {

@@ -21,6 +21,40 @@ class AugmentStatsTest {
 
     /** The label's colour code is painted into the image, so image and label must move together. */
     @Test
+    void daformerResizeAndCatMaxRatioCrop() {
+        BufferedImage gta = new BufferedImage(1914, 1052, BufferedImage.TYPE_INT_RGB);
+        Augment.Pair r = Augment.resizeKeepRatio(gta, new int[1052][1914], 1280, 720);
+        assertEquals(1280, r.image().getWidth()); // min(1280/1914, 720/1052) = 0.6688 → 1280×704 (SPECS §6.5)
+        assertEquals(704, r.image().getHeight());
+        assertEquals(704, r.labels().length);
+        // a 40×10 map: columns 0-35 road (0), 36-39 car (13); 8×8 crops mostly see road only
+        int[][] lab = new int[10][40];
+        for (int[] row : lab) {
+            java.util.Arrays.fill(row, 36, 40, 13);
+        }
+        BufferedImage img = new BufferedImage(40, 10, BufferedImage.TYPE_INT_RGB);
+        int accepted = 0;
+        for (long seed = 0; seed < 50; seed++) {
+            Augment.Pair c = Augment.randomCrop(img, lab, 8, 8, 0.75, new Rng(seed));
+            long car = java.util.Arrays.stream(c.labels()).flatMapToInt(java.util.Arrays::stream).filter(v -> v == 13).count();
+            accepted += car > 16 ? 1 : 0; // car share > 1/4, i.e. road share < 0.75
+        }
+        // acceptable placements are x0 = 31, 32 of 0..32; 11 tries: P = 1 − (31/33)^11 ≈ 0.50
+        assertTrue(accepted >= 15, "cat_max_ratio should steer about half the crops onto both classes: " + accepted + "/50");
+        // without the rule: 2/33 ≈ 0.06
+        int plain = 0;
+        for (long seed = 0; seed < 50; seed++) {
+            Augment.Pair c = Augment.randomCrop(img, lab, 8, 8, 1.0, new Rng(seed));
+            plain += java.util.Arrays.stream(c.labels()).flatMapToInt(java.util.Arrays::stream).filter(v -> v == 13).count() > 16 ? 1 : 0;
+        }
+        assertTrue(plain <= 10 && plain < accepted, plain + " vs " + accepted);
+        // a crop larger than the image is padded with ignore
+        Augment.Pair padded = Augment.randomCrop(img, lab, 48, 12, 1.0, new Rng(1));
+        assertEquals(255, padded.labels()[11][47]);
+        assertEquals(0, padded.labels()[0][0]);
+    }
+
+    @Test
     void geometryIsSharedByImageAndLabel() {
         int w = 64;
         int h = 32;

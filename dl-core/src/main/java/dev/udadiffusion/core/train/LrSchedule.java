@@ -36,6 +36,20 @@ public interface LrSchedule {
         };
     }
 
+    /**
+     * mmcv's poly schedule with linear warmup (DAFormer, SegFormer): poly = (1 − step/total)^power (min lr 0) over the
+     * whole run, and during the first {@code warmup} steps poly·(1 − (1 − step/warmup)(1 − warmupRatio)).
+     */
+    static LrSchedule mmcvPoly(long warmup, long total, double power, double warmupRatio) {
+        return s -> {
+            double poly = Math.pow(Math.max(0.0, 1.0 - (double) s / total), power);
+            if (s < warmup) {
+                return poly * (1 - (1 - (double) s / warmup) * (1 - warmupRatio));
+            }
+            return poly;
+        };
+    }
+
     /** By diffusers name: constant, constant_with_warmup, linear, polynomial. */
     static LrSchedule named(String name, long warmup, long total) {
         return switch (name) {

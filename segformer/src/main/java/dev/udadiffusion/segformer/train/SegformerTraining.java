@@ -35,40 +35,47 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Supervised SegFormer training as DAFormer's source-only schedule: AdamW (lr 6e-5, head ×10, weight decay 0.01),
- * linear warmup then poly decay (power 1), random resized crops with flips and photometric jitter, optional Rare Class
- * Sampling; BatchNorm running statistics updated after every forward, checkpoints and exact resume through
- * {@link TrainingLoop}. Writes a transformers SegFormer folder {@code OUT/segformer}.
+ * Supervised SegFormer training with DAFormer's recipe (SPECS §6.5): AdamW (lr 6e-5, weight decay 0.01; decode head
+ * lr ×10; no decay on the encoder's LayerNorms, mmcv's "norm" key), mmcv poly schedule (power 1) with linear warmup
+ * (ratio 1e-6), keep-ratio resize (GTA5: 1280×720) → random crop with cat_max_ratio 0.75 → flip, optional
+ * photometric jitter, Rare Class Sampling with DAFormer's acceptance; BatchNorm running statistics updated after every
+ * forward, checkpoints and exact resume through {@link TrainingLoop}. Writes a transformers folder {@code OUT/segformer}.
  */
 public final class SegformerTraining {
 
     /**
-     * @param minScale smallest crop area as a fraction of the image (the largest is the whole image)
+     * @param resizeW keep-ratio resize scale before cropping (0: none); DAFormer: 1280×720 for GTA5, 1024×512 for Cityscapes
+     * @param catMaxRatio re-crop (up to 10 times) while one class covers this share of a crop or more (1: off)
      * @param jitter photometric jitter strength (0: none)
      * @param rcsTemperature Rare Class Sampling temperature (0: sample images uniformly)
      * @param rcsMinPixels a file is a candidate for class c when it has more pixels of c than this
      */
     public record Options(int crop, int batch, long steps, int gradAccum, double lr, double headLrMultiplier,
-            double weightDecay, long warmup, double minScale, double jitter, double rcsTemperature, long rcsMinPixels, long seed, Path outDir,
+            double weightDecay, long warmup, int resizeW, int resizeH, double catMaxRatio, double jitter, double rcsTemperature, long rcsMinPixels, long seed, Path outDir,
             long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
 
         /** DAFormer's values: crop 512, batch 2, 40k steps, warmup 1500, RCS T = 0.01. */
         public static Options daformer(Path outDir) {
-            return new Options(512, 2, 40_000, 1, 6e-5, 10, 0.01, 1500, 0.25, 0.1, 0.01, 3000, 0, outDir, 4000, 2, 50, false);
+            return new Options(512, 2, 40_000, 1, 6e-5, 10, 0.01, 1500, 1280, 720, 0.75, 0, 0.01, 3000, 0, outDir, 4000, 2, 50, false);
         }
 
         public Options with(int crop, int batch, long steps, long warmup) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, minScale, jitter,
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter,
                     rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         public Options withLr(double l, double rcsT, long checkpointEvery, boolean resume) {
-            return new Options(crop, batch, steps, gradAccum, l, headLrMultiplier, weightDecay, warmup, minScale, jitter,
+            return new Options(crop, batch, steps, gradAccum, l, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter,
                     rcsT, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
+        public Options withResize(int w, int h, double catMax) {
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, w, h, catMax, jitter,
+                    rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+
         public Options withRcsMinPixels(long n) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, minScale, jitter,
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter,
                     rcsTemperature, n, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
     }
@@ -79,17 +86,19 @@ public final class SegformerTraining {
     public static TrainingLoop.History run(SegformerModel model, Datasets.Listing data, Options o,
             TrainingLoop.Listener listener) {
         TrainingGraph g = model.trainingGraph(o.crop(), o.crop());
+        // mmcv custom keys {head: lr x10, norm: decay 0}, tried in the order (head, norm) on mmseg names: the head's
+        // BatchNorm ("linear_fuse.bn") gets x10 with decay; every encoder LayerNorm (HF "layer_norm") loses its decay
         List<String> backbone = new ArrayList<>();
+        List<String> norms = new ArrayList<>();
         List<String> head = new ArrayList<>();
-        g.trainable().keySet().forEach(k -> (k.startsWith("decode_head.") ? head : backbone).add(k));
+        g.trainable().keySet().forEach(k -> (k.startsWith("decode_head.") ? head : k.contains("layer_norm") ? norms : backbone).add(k));
         AdamW adam = new AdamW(List.of(new AdamW.Group("backbone", backbone, 1.0, o.weightDecay()),
+                new AdamW.Group("backbone_norm", norms, 1.0, 0.0),
                 new AdamW.Group("head", head, o.headLrMultiplier(), o.weightDecay())), 0.9, 0.999, 1e-8);
-        // linear warmup, then poly decay with power 1 to 0 (DAFormer's schedule without mmcv's 1e-6 warmup floor)
-        long warmup = Math.min(o.warmup(), o.steps() - 1);
-        Trainer trainer = new Trainer(g, adam, LrSchedule.polynomial(warmup, o.steps(), 0, 1.0), o.lr(), 0);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.mmcvPoly(o.warmup(), o.steps(), 1.0, 1e-6), o.lr(), 0);
         RcsCropper rcs = o.rcsTemperature() > 0
                 ? new RcsCropper(data, new RareClassSampler(DatasetStats.of(data, o.outDir()), o.rcsTemperature(), o.rcsMinPixels(), 0.5),
-                        o.crop(), o.crop(), o.minScale(), 1.0)
+                        (img, lab, rng) -> crop(img, lab, o, rng))
                 : null;
         int classes = model.config().numLabels();
         TrainingLoop.BatchSource source = (step, micro, rng) -> {
@@ -115,9 +124,14 @@ public final class SegformerTraining {
 
     private static Augment.Pair uniform(Datasets.Listing data, Options o, Rng rng) {
         Sample s = data.samples().get(rng.nextInt(data.samples().size()));
-        int[][] labels = LabelMaps.readTrainIds(s, data.mapping(), true);
-        return Augment.randomFlip(Augment.randomResizedCrop(Images.read(s.image()), labels, o.crop(), o.crop(), o.minScale(),
-                1.0, 0.75, 4.0 / 3, rng), rng);
+        return crop(Images.read(s.image()), LabelMaps.readTrainIds(s, data.mapping(), true), o, rng);
+    }
+
+    /** DAFormer's geometric pipeline: keep-ratio resize, random crop with cat_max_ratio (padding 0 / 255), flip. */
+    static Augment.Pair crop(java.awt.image.BufferedImage img, int[][] labels, Options o, Rng rng) {
+        Augment.Pair p = o.resizeW() > 0 ? Augment.resizeKeepRatio(img, labels, o.resizeW(), o.resizeH())
+                : new Augment.Pair(img, labels);
+        return Augment.randomFlip(Augment.randomCrop(p.image(), p.labels(), o.crop(), o.crop(), o.catMaxRatio(), rng), rng);
     }
 
     /** A transformers folder: config.json (model_type, id2label) and model.safetensors under transformers' names. */

@@ -1,6 +1,7 @@
 package dev.udadiffusion.segformer.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.core.config.Configs;
@@ -75,7 +76,7 @@ class SegformerTrainingTest {
         Path out = dir.resolve("run");
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
             double before = Evaluator.run(m, val, whole, null).meanIoU();
-            SegformerTraining.Options o = SegformerTraining.Options.daformer(out).with(32, 2, 40, 4)
+            SegformerTraining.Options o = SegformerTraining.Options.daformer(out).with(32, 2, 40, 4).withResize(0, 0, 0.75)
                     .withLr(1e-3, 0.01, 0, false).withRcsMinPixels(500);
             TrainingLoop.History h = SegformerTraining.run(m, train, o, quiet());
             assertEquals(40, h.losses().size());
@@ -97,19 +98,24 @@ class SegformerTrainingTest {
         INDArray straightMean;
         INDArray straightW;
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
-            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(dir.resolve("a")).with(32, 1, 4, 1)
+            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(dir.resolve("a")).with(32, 1, 4, 1).withResize(0, 0, 1)
                     .withLr(1e-3, 0, 2, false), quiet());
             straightMean = m.params().torchValue("decode_head.batch_norm.running_mean").dup();
             straightW = m.params().torchValue("decode_head.classifier.weight").dup();
         }
         Path b = dir.resolve("b");
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
-            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b).with(32, 1, 2, 1).withLr(1e-3, 0, 2, false),
-                    quiet());
+            // a crash during step 3 (the checkpoint of step 2 is complete)
+            assertThrows(IllegalStateException.class, () -> SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b)
+                    .with(32, 1, 4, 1).withResize(0, 0, 1).withLr(1e-3, 0, 2, false), (step, total, r, sps) -> {
+                        if (step == 3) {
+                            throw new IllegalStateException("simulated crash");
+                        }
+                    }));
         }
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
-            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b).with(32, 1, 4, 1).withLr(1e-3, 0, 2, true),
-                    quiet());
+            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b).with(32, 1, 4, 1).withResize(0, 0, 1)
+                    .withLr(1e-3, 0, 2, true), quiet());
             assertEquals(straightMean, m.params().torchValue("decode_head.batch_norm.running_mean"));
             assertEquals(straightW, m.params().torchValue("decode_head.classifier.weight"));
         }

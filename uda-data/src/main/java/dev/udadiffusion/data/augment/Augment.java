@@ -75,6 +75,71 @@ public final class Augment {
         return new Pair(out, lab);
     }
 
+    /**
+     * mmcv's keep-ratio resize to {@code scaleW×scaleH}: factor min(long edge limit / long edge, short limit / short
+     * edge), sizes int(x·f + 0.5); image bilinear, labels nearest. GTA5 1914×1052 at (1280, 720) → 1280×704.
+     */
+    public static Pair resizeKeepRatio(BufferedImage img, int[][] labels, int scaleW, int scaleH) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        double f = Math.min((double) Math.max(scaleW, scaleH) / Math.max(w, h), (double) Math.min(scaleW, scaleH) / Math.min(w, h));
+        int nw = (int) (w * f + 0.5);
+        int nh = (int) (h * f + 0.5);
+        return nw == w && nh == h ? new Pair(img, labels) : crop(img, labels, 0, 0, w, h, nw, nh);
+    }
+
+    /**
+     * mmseg's {@code RandomCrop}: a uniformly placed cw×ch window (no rescaling); with {@code catMaxRatio} < 1, up to 10
+     * placements are tried until the crop holds more than one labelled class and none covers catMaxRatio or more of
+     * its labelled pixels. A smaller image is padded (image 0, labels 255) to the crop size.
+     */
+    public static Pair randomCrop(BufferedImage img, int[][] labels, int cw, int ch, double catMaxRatio, Rng rng) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int x0 = rng.nextInt(Math.max(w - cw, 0) + 1);
+        int y0 = rng.nextInt(Math.max(h - ch, 0) + 1);
+        if (catMaxRatio < 1) {
+            for (int i = 0; i < 10; i++) {
+                long[] cnt = new long[256];
+                for (int y = y0; y < Math.min(y0 + ch, h); y++) {
+                    for (int x = x0; x < Math.min(x0 + cw, w); x++) {
+                        int v = labels[y][x];
+                        if (v >= 0 && v < 255) {
+                            cnt[v]++;
+                        }
+                    }
+                }
+                long sum = 0;
+                long max = 0;
+                int classes = 0;
+                for (long c : cnt) {
+                    sum += c;
+                    max = Math.max(max, c);
+                    classes += c > 0 ? 1 : 0;
+                }
+                if (classes > 1 && (double) max / sum < catMaxRatio) {
+                    break;
+                }
+                x0 = rng.nextInt(Math.max(w - cw, 0) + 1);
+                y0 = rng.nextInt(Math.max(h - ch, 0) + 1);
+            }
+        }
+        BufferedImage out = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB); // black padding
+        int[][] lab = new int[ch][cw];
+        for (int y = 0; y < ch; y++) {
+            java.util.Arrays.fill(lab[y], 255);
+        }
+        int vw = Math.min(cw, w - x0);
+        int vh = Math.min(ch, h - y0);
+        int[] row = new int[vw];
+        for (int y = 0; y < vh; y++) {
+            img.getRGB(x0, y0 + y, vw, 1, row, 0, vw);
+            out.setRGB(0, y, vw, 1, row, 0, vw);
+            System.arraycopy(labels[y0 + y], x0, lab[y], 0, vw);
+        }
+        return new Pair(out, lab);
+    }
+
     /** Mirrors both with probability 1/2. */
     public static Pair randomFlip(Pair p, Rng rng) {
         if (rng.nextDouble() >= 0.5) {

@@ -19,6 +19,13 @@ public final class RcsCropper {
     public record Crop(Augment.Pair pair, int trainId, String file, int tries) {
     }
 
+    /** Makes one augmented crop of a full image and its trainIds. */
+    @FunctionalInterface
+    public interface CropFn {
+        Augment.Pair crop(BufferedImage image, int[][] labels, Rng rng);
+    }
+
+    private final CropFn cropFn;
     private final Datasets.Listing listing;
     private final RareClassSampler sampler;
     private final int width;
@@ -28,6 +35,18 @@ public final class RcsCropper {
 
     public RcsCropper(Datasets.Listing listing, RareClassSampler sampler, int width, int height, double minScale,
             double maxScale) {
+        this(listing, sampler, width, height, minScale, maxScale, null);
+    }
+
+    /** With any crop pipeline (e.g. DAFormer's resize + cat-max-ratio crop + flip); the acceptance rule is the same. */
+    public RcsCropper(Datasets.Listing listing, RareClassSampler sampler, CropFn crop) {
+        this(listing, sampler, 0, 0, 0, 0, crop);
+    }
+
+    private RcsCropper(Datasets.Listing listing, RareClassSampler sampler, int width, int height, double minScale,
+            double maxScale, CropFn crop) {
+        this.cropFn = crop != null ? crop : (img, lab, rng) -> Augment.randomFlip(
+                Augment.randomResizedCrop(img, lab, width, height, minScale, maxScale, 0.75, 4.0 / 3, rng), rng);
         this.listing = listing;
         this.sampler = sampler;
         this.width = width;
@@ -44,7 +63,7 @@ public final class RcsCropper {
         Augment.Pair p = null;
         int tries = 0;
         for (; tries <= RareClassSampler.MAX_CROP_TRIES; tries++) {
-            p = Augment.randomFlip(Augment.randomResizedCrop(img, lab, width, height, minScale, maxScale, 0.75, 4.0 / 3, rng), rng);
+            p = cropFn.crop(img, lab, rng);
             if (tries == RareClassSampler.MAX_CROP_TRIES || sampler.accept(count(p.labels(), pick.trainId()))) {
                 break;
             }
