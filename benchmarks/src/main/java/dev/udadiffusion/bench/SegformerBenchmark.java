@@ -7,13 +7,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * SegFormer inference timings (random weights): MiT-B5 on 512×512 (one sliding window of the thesis's evaluation) and
- * MiT-B0 on a whole 1024×512 image; build time, per-forward time and peak RSS.
+ * SegFormer timings (random weights): MiT-B5 on 512×512 (one sliding window of the thesis's evaluation) and MiT-B0 on
+ * a whole 1024×512 image; build time, per-forward time and peak RSS. {@code train:b0:512x2} times training steps
+ * (crop 512, batch 2: DAFormer's setting) with random images and labels.
  *
  * <p>HOW TO RUN (after {@code mvn -q -B install -DskipTests}):
  * <pre>
  * OMP_NUM_THREADS=2 java -Dorg.bytedeco.javacpp.maxbytes=12G -cp benchmarks/target/benchmarks.jar \
- *      dev.udadiffusion.bench.SegformerBenchmark [--repeat 3] [b5:512x512 b0:1024x512 ...]
+ *      dev.udadiffusion.bench.SegformerBenchmark [--repeat 3] [b5:512x512 b0:1024x512 train:b0:512x2 ...]
  * </pre>
  */
 public final class SegformerBenchmark {
@@ -35,6 +36,10 @@ public final class SegformerBenchmark {
             cases = java.util.List.of("b5:512x512", "b0:1024x512");
         }
         for (String c : cases) {
+            if (c.startsWith("train:")) {
+                train(c.substring(6).split("[:x]"), repeat);
+                continue;
+            }
             String[] p = c.split("[:x]");
             int w = Integer.parseInt(p[1]);
             int h = Integer.parseInt(p[2]);
@@ -49,6 +54,32 @@ public final class SegformerBenchmark {
                     System.out.printf("  forward %dx%d: %.3f s, peak RSS %d MB%n", w, h, (System.nanoTime() - s) / 1e9,
                             ProcessMemory.peakMb());
                 }
+            }
+        }
+    }
+
+    private static void train(String[] p, int repeat) {
+        int crop = Integer.parseInt(p[1]);
+        int batch = Integer.parseInt(p[2]);
+        long t0 = System.nanoTime();
+        try (SegformerModel m = SegformerModel.random(SegformerConfig.preset(p[0]), 1)) {
+            dev.udadiffusion.core.train.TrainingGraph g = m.trainingGraph(crop, crop);
+            dev.udadiffusion.core.train.Trainer tr = new dev.udadiffusion.core.train.Trainer(g,
+                    dev.udadiffusion.core.train.AdamW.of(new java.util.ArrayList<>(g.trainable().keySet()), 0.01),
+                    dev.udadiffusion.core.train.LrSchedule.constant(), 6e-5, 0);
+            System.out.printf("MiT-%s training graph (crop %d, batch %d) built in %.1f s%n",
+                    p[0].toUpperCase(java.util.Locale.ROOT), crop, batch, (System.nanoTime() - t0) / 1e9);
+            INDArray labels = Nd4j.rand(DataType.FLOAT, batch, crop, crop).muli(19).castTo(DataType.LONG);
+            dev.udadiffusion.segformer.SegformerTargets.Target t = dev.udadiffusion.segformer.SegformerTargets.oneHot(labels,
+                    m.config().numLabels(), 255);
+            java.util.Map<String, INDArray> feeds = java.util.Map.of(SegformerModel.PIXELS,
+                    Nd4j.rand(DataType.FLOAT, batch, 3, crop, crop), SegformerModel.TARGET, t.oneHot(), SegformerModel.N_VALID,
+                    Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
+            for (int i = 0; i < repeat; i++) {
+                long s = System.nanoTime();
+                double loss = tr.step(java.util.List.of(feeds), java.util.List.of()).loss();
+                System.out.printf("  train step: %.3f s (loss %.3f), peak RSS %d MB%n", (System.nanoTime() - s) / 1e9, loss,
+                        ProcessMemory.peakMb());
             }
         }
     }
