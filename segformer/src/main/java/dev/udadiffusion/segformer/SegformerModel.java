@@ -42,6 +42,49 @@ public final class SegformerModel implements AutoCloseable {
     /** HF checkpoints: the BatchNorm step counter is not a parameter here. */
     public static final KeyMapping HF = KeyMapping.builder().ignore(".*num_batches_tracked$").build();
 
+    /**
+     * NVlabs/DAFormer mmseg names ({@code backbone.patch_embed1…}, {@code attn.kv}, {@code decode_head.linear_c1…}) →
+     * transformers names, the rules of transformers' {@code convert_segformer_original_to_pytorch.py} in its order
+     * (SPECS §6.3); {@code kv} is split into key (first half) and value. {@code conv_seg} is unused.
+     */
+    public static final KeyMapping NVLABS = nvlabs();
+
+    private static KeyMapping nvlabs() {
+        KeyMapping.Builder b = KeyMapping.builder().ignore(".*num_batches_tracked$").ignore("^decode_head\\.conv_seg\\..*")
+                .rename("^backbone\\.", "segformer.encoder.");
+        for (int k = 1; k <= 4; k++) {
+            b.rename("patch_embed" + k + "\\.", "patch_embeddings." + (k - 1) + ".");
+        }
+        b.rename("norm", "layer_norm");
+        for (int k = 1; k <= 4; k++) {
+            b.rename("^segformer\\.encoder\\.layer_norm" + k + "\\.", "segformer.encoder.layer_norm." + (k - 1) + ".");
+        }
+        b.rename("layer_norm1", "layer_norm_1").rename("layer_norm2", "layer_norm_2");
+        for (int k = 1; k <= 4; k++) {
+            b.rename("\\.block" + k + "\\.", ".block." + (k - 1) + ".");
+        }
+        b.rename("attn\\.q\\.", "attention.self.query.").rename("attn\\.proj\\.", "attention.output.dense.")
+                .rename("attn\\.", "attention.self.").rename("fc1", "dense1").rename("fc2", "dense2")
+                .rename("linear_pred", "classifier").rename("linear_fuse\\.conv\\.", "linear_fuse.")
+                .rename("linear_fuse\\.bn\\.", "batch_norm.");
+        for (int k = 1; k <= 4; k++) {
+            b.rename("linear_c" + k + "\\.", "linear_c." + (k - 1) + ".");
+        }
+        return b.split("attention\\.self\\.kv\\.", "attention.self.key.", "attention.self.value.").build();
+    }
+
+    /** HF names, or NVlabs/DAFormer names when the checkpoint has {@code backbone.*} keys. */
+    static KeyMapping detect(List<dev.udadiffusion.core.safetensors.TensorSource> sources) {
+        for (var src : sources) {
+            for (String n : src.names()) {
+                if (n.startsWith("backbone.")) {
+                    return NVLABS;
+                }
+            }
+        }
+        return HF;
+    }
+
     /** A built graph with the names of its intermediate outputs. */
     public record Graph(SameDiff sd, Params params, long height, long width, long[][] stageSizes) {
     }
@@ -67,7 +110,7 @@ public final class SegformerModel implements AutoCloseable {
     }
 
     public static SegformerModel load(SegformerConfig config, Path... weights) {
-        try (Checkpoint ck = Checkpoint.open(sources -> HF, weights)) {
+        try (Checkpoint ck = Checkpoint.open(SegformerModel::detect, weights)) {
             SegformerModel m = new SegformerModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
             m.report.requireClean();
             return m;

@@ -5,6 +5,8 @@ import dev.udadiffusion.core.safetensors.TensorSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,14 +42,16 @@ public final class Checkpoint implements AutoCloseable {
         this.description = sources.stream().map(s -> s.path().toString()).collect(Collectors.joining(", "));
         for (TensorSource s : sources) {
             for (String name : s.names()) {
-                Optional<KeyMapping.Target> t = mapping.map(name);
-                if (t.isEmpty()) {
+                List<KeyMapping.Target> ts = mapping.mapAll(name);
+                if (ts.isEmpty()) {
                     ignored.add(name);
                     continue;
                 }
-                Entry prev = byKey.putIfAbsent(t.get().key(), new Entry(s, name, t.get().transform()));
-                if (prev != null) {
-                    conflicts.add(t.get().key() + " <- " + prev.sourceKey() + " and " + name);
+                for (KeyMapping.Target t : ts) {
+                    Entry prev = byKey.putIfAbsent(t.key(), new Entry(s, name, t.transform()));
+                    if (prev != null) {
+                        conflicts.add(t.key() + " <- " + prev.sourceKey() + " and " + name);
+                    }
                 }
             }
         }
@@ -120,6 +124,11 @@ public final class Checkpoint implements AutoCloseable {
             expectStored[expectStored.length - 2] = 1;
             expectStored[expectStored.length - 1] = 1;
         }
+        boolean half = e.transform() == KeyMapping.Transform.FIRST_HALF || e.transform() == KeyMapping.Transform.SECOND_HALF;
+        if (half) {
+            expectStored = expectStored.clone();
+            expectStored[0] *= 2;
+        }
         if (!Arrays.equals(stored, expectStored)) {
             mismatched.add(spec.key() + ": checkpoint " + Arrays.toString(stored) + " ("
                     + e.source().path().getFileName() + ":" + e.sourceKey() + "), model " + Arrays.toString(expectStored));
@@ -128,6 +137,16 @@ public final class Checkpoint implements AutoCloseable {
         INDArray a = e.source().load(e.sourceKey(), type);
         if (e.transform() == KeyMapping.Transform.SQUEEZE_1X1) {
             a = a.reshape('c', spec.torchShape());
+        }
+        if (half) {
+            long n = spec.torchShape()[0];
+            long from = e.transform() == KeyMapping.Transform.FIRST_HALF ? 0 : n;
+            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+            idx[0] = NDArrayIndex.interval(from, from + n);
+            for (int d = 1; d < idx.length; d++) {
+                idx[d] = NDArrayIndex.all();
+            }
+            a = a.get(idx).dup();
         }
         return Optional.of(spec.layout().toGraph(a));
     }

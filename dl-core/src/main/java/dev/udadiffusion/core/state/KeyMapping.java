@@ -18,11 +18,18 @@ public final class KeyMapping {
     public enum Transform {
         NONE,
         /** 1×1 conv weight {@code [O, I, 1, 1]} used as a Linear weight {@code [O, I]} (LDM attention). */
-        SQUEEZE_1X1
+        SQUEEZE_1X1,
+        /** The first half of the rows of a fused tensor (mmseg's {@code attn.kv} → key). */
+        FIRST_HALF,
+        /** The second half of the rows (→ value). */
+        SECOND_HALF
     }
 
     /** Every match of {@code from} in the key is replaced by {@code to} ({@code $1}… group references allowed). */
-    public record Rule(Pattern from, String to, Transform transform) {
+    public record Rule(Pattern from, String to, Transform transform, String toSecond) {
+        Rule(Pattern from, String to, Transform transform) {
+            this(from, to, transform, null);
+        }
     }
 
     /** Where a checkpoint key goes: the graph key and the transform to apply. */
@@ -50,23 +57,34 @@ public final class KeyMapping {
      * the original key, in full) map to empty.
      */
     public Optional<Target> map(String key) {
+        List<Target> all = mapAll(key);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    /** As {@link #map}, where a split rule turns one checkpoint tensor into two graph keys (row halves). */
+    public List<Target> mapAll(String key) {
         for (Pattern p : ignored) {
             if (p.matcher(key).matches()) {
-                return Optional.empty();
+                return List.of();
             }
         }
-        String k = key;
-        Transform t = Transform.NONE;
+        List<Target> cur = new ArrayList<>(List.of(new Target(key, Transform.NONE)));
         for (Rule r : rules) {
-            Matcher m = r.from().matcher(k);
-            if (m.find()) {
-                k = m.replaceAll(r.to());
-                if (r.transform() != Transform.NONE) {
-                    t = r.transform();
+            List<Target> next = new ArrayList<>();
+            for (Target c : cur) {
+                Matcher m = r.from().matcher(c.key());
+                if (!m.find()) {
+                    next.add(c);
+                } else if (r.toSecond() != null) {
+                    next.add(new Target(m.replaceAll(r.to()), Transform.FIRST_HALF));
+                    next.add(new Target(r.from().matcher(c.key()).replaceAll(r.toSecond()), Transform.SECOND_HALF));
+                } else {
+                    next.add(new Target(m.replaceAll(r.to()), r.transform() != Transform.NONE ? r.transform() : c.transform()));
                 }
             }
+            cur = next;
         }
-        return Optional.of(new Target(k, t));
+        return cur;
     }
 
     /** This table's rules and ignores, then {@code other}'s. */
@@ -90,6 +108,12 @@ public final class KeyMapping {
 
         public Builder rename(String regex, String replacement, Transform t) {
             rules.add(new Rule(Pattern.compile(regex), replacement, t));
+            return this;
+        }
+
+        /** A fused tensor whose first rows go to {@code first}, the rest to {@code second} (equal halves). */
+        public Builder split(String regex, String first, String second) {
+            rules.add(new Rule(Pattern.compile(regex), first, Transform.NONE, second));
             return this;
         }
 

@@ -1,0 +1,69 @@
+package dev.udadiffusion.segformer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.safetensors.SafetensorsFile;
+import dev.udadiffusion.core.safetensors.SafetensorsWriter;
+import dev.udadiffusion.core.testing.TestData;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The fixture's weights written under NVlabs/DAFormer mmseg names (SPECS §6.3, by hand here) load to the same model. */
+class NvlabsNamesTest {
+
+    static String toNvlabs(String k) {
+        String n = k.replaceAll("^segformer\\.encoder\\.patch_embeddings\\.(\\d)\\.", "backbone.patch_embed#$1.")
+                .replaceAll("^segformer\\.encoder\\.block\\.(\\d)\\.", "backbone.block#$1.")
+                .replaceAll("^segformer\\.encoder\\.layer_norm\\.(\\d)\\.", "backbone.norm#$1.")
+                .replace(".layer_norm_1.", ".norm1.").replace(".layer_norm_2.", ".norm2.")
+                .replace(".attention.self.query.", ".attn.q.").replace(".attention.self.sr.", ".attn.sr.")
+                .replace(".attention.self.layer_norm.", ".attn.norm.").replace(".attention.output.dense.", ".attn.proj.")
+                .replace(".mlp.dense1.", ".mlp.fc1.").replace(".mlp.dense2.", ".mlp.fc2.").replace(".layer_norm.", ".norm.")
+                .replaceAll("^decode_head\\.linear_c\\.(\\d)\\.", "decode_head.linear_c#$1.")
+                .replace("decode_head.linear_fuse.weight", "decode_head.linear_fuse.conv.weight")
+                .replace("decode_head.batch_norm.", "decode_head.linear_fuse.bn.")
+                .replace("decode_head.classifier.", "decode_head.linear_pred.");
+        // NVlabs counts stages from 1
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("#(\\d)").matcher(n);
+        return m.replaceAll(r -> Integer.toString(Integer.parseInt(r.group(1)) + 1));
+    }
+
+    @Test
+    void nvlabsCheckpointWithFusedKvLoadsAsTheSameModel(@TempDir Path dir) {
+        Path fx = TestData.reference("segformer_tiny");
+        SegformerConfig cfg = Configs.read(fx.resolve("config.json"), SegformerConfig.class);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(fx.resolve("weights.safetensors"))) {
+            for (String k : f.names()) {
+                if (k.contains(".attention.self.value.")) {
+                    continue;
+                }
+                INDArray v = f.load(k, DataType.FLOAT);
+                if (k.contains(".attention.self.key.")) {
+                    INDArray value = f.load(k.replace(".key.", ".value."), DataType.FLOAT);
+                    out.put(toNvlabs(k).replace(".attention.self.key.", ".attn.kv."), Nd4j.concat(0, v, value));
+                } else {
+                    out.put(toNvlabs(k), v);
+                }
+            }
+        }
+        out.put("decode_head.conv_seg.weight", Nd4j.zeros(DataType.FLOAT, cfg.numLabels(), 4, 1, 1)); // unused in mmseg
+        assertTrue(out.containsKey("backbone.block1.0.attn.kv.weight"), out.keySet().toString());
+        assertTrue(out.containsKey("backbone.norm4.weight") && out.containsKey("decode_head.linear_c1.proj.weight"));
+        Path nv = dir.resolve("nvlabs.safetensors");
+        SafetensorsWriter.write(nv, out, Map.of("format", "pt"));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64);
+        try (SegformerModel hf = SegformerModel.load(cfg, fx.resolve("weights.safetensors"));
+                SegformerModel mm = SegformerModel.load(cfg, nv)) {
+            assertEquals(hf.forward(x).get(SegformerModel.LOGITS), mm.forward(x).get(SegformerModel.LOGITS));
+        }
+    }
+}
