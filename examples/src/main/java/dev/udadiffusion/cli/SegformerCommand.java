@@ -44,6 +44,10 @@ final class SegformerCommand implements Runnable {
         @Option(names = "--model", description = "transformers SegFormer folder to start from")
         Path model;
 
+        @Option(names = "--backbone", description = "ImageNet MiT weights (NVlabs mit_b*.safetensors or nvidia/mit-b* "
+                + "model.safetensors) for the --preset encoder; the decode head starts fresh (how DAFormer starts)")
+        Path backbone;
+
         @Option(names = "--preset", defaultValue = "b5",
                 description = "MiT size b0…b5 for a randomly initialised model when --model is not given (default: ${DEFAULT-VALUE})")
         String preset;
@@ -116,8 +120,10 @@ final class SegformerCommand implements Runnable {
             int[] rs = resize.equals("none") ? new int[] {0, 0} : Eval.pair(spec, resize, "x", "--resize");
             Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
+            SegformerConfig presetConfig = SegformerConfig.preset("mit-" + preset.toLowerCase(java.util.Locale.ROOT));
             try (SegformerModel m = model != null ? SegformerModel.load(model)
-                    : SegformerModel.random(SegformerConfig.preset("mit-" + preset.toLowerCase(java.util.Locale.ROOT)), seed)) {
+                    : backbone != null ? SegformerModel.loadBackbone(presetConfig, backbone)
+                    : SegformerModel.random(presetConfig, seed)) {
                 SegformerTraining.Options opts = new SegformerTraining.Options(crop, batch, steps, gradAccum, lr, 10,
                         weightDecay, warmup, rs[0], rs[1], catMaxRatio, jitter, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
                         resume);

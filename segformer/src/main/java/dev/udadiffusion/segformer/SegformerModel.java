@@ -73,6 +73,30 @@ public final class SegformerModel implements AutoCloseable {
         return b.split("attention\\.self\\.kv\\.", "attention.self.key.", "attention.self.value.").build();
     }
 
+    /**
+     * An ImageNet-pretrained MiT encoder ({@code mit_b5.pth} converted to safetensors: NVlabs names without
+     * {@code backbone.}, or transformers' {@code nvidia/mit-b5}) with a freshly initialised decode head — how DAFormer
+     * starts. The classification head is ignored; anything missing outside {@code decode_head.} is an error.
+     */
+    public static SegformerModel loadBackbone(SegformerConfig config, Path... weights) {
+        java.util.function.Function<List<dev.udadiffusion.core.safetensors.TensorSource>, KeyMapping> table = srcs -> {
+            boolean hf = srcs.stream().anyMatch(t -> t.names().stream().anyMatch(n -> n.startsWith("segformer.")));
+            return hf ? KeyMapping.builder().ignore("^classifier\\..*").build().orElse(HF)
+                    : KeyMapping.builder().ignore("^head\\..*").rename("^(patch_embed|block|norm)", "backbone.$1").build()
+                            .orElse(NVLABS);
+        };
+        try (Checkpoint ck = Checkpoint.open(table, weights)) {
+            SegformerModel m = new SegformerModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            List<String> encoderMissing = m.report.missing().stream().filter(k -> !k.startsWith("decode_head.")).toList();
+            if (!encoderMissing.isEmpty() || !m.report.unexpected().isEmpty() || !m.report.mismatched().isEmpty()
+                    || !m.report.conflicts().isEmpty()) {
+                m.close();
+                throw new IllegalArgumentException("not a MiT backbone for this config: " + m.report.describe());
+            }
+            return m;
+        }
+    }
+
     /** HF names, or NVlabs/DAFormer names when the checkpoint has {@code backbone.*} keys. */
     static KeyMapping detect(List<dev.udadiffusion.core.safetensors.TensorSource> sources) {
         for (var src : sources) {

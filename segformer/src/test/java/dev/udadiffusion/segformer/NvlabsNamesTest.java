@@ -66,4 +66,56 @@ class NvlabsNamesTest {
             assertEquals(hf.forward(x).get(SegformerModel.LOGITS), mm.forward(x).get(SegformerModel.LOGITS));
         }
     }
+
+    @Test
+    void imagenetBackboneLoadsIntoTheEncoderWithAFreshHead(@TempDir Path dir) {
+        Path fx = TestData.reference("segformer_tiny");
+        SegformerConfig cfg = Configs.read(fx.resolve("config.json"), SegformerConfig.class);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(fx.resolve("weights.safetensors"))) {
+            for (String k : f.names()) {
+                if (k.startsWith("segformer.encoder.")) {
+                    out.put(k, f.load(k, DataType.FLOAT)); // transformers' nvidia/mit-b* layout
+                }
+            }
+        }
+        out.put("classifier.weight", Nd4j.zeros(DataType.FLOAT, 1000, 64));
+        Path hf = dir.resolve("mit.safetensors");
+        SafetensorsWriter.write(hf, out, Map.of("format", "pt"));
+        try (SegformerModel full = SegformerModel.load(cfg, fx.resolve("weights.safetensors"));
+                SegformerModel bb = SegformerModel.loadBackbone(cfg, hf)) {
+            String k = "segformer.encoder.block.0.0.attention.self.key.weight";
+            assertEquals(full.params().torchValue(k), bb.params().torchValue(k));
+            assertTrue(bb.loadReport().missing().stream().allMatch(m -> m.startsWith("decode_head.")));
+            assertTrue(!bb.loadReport().missing().isEmpty());
+        }
+        // NVlabs' ImageNet mit_b*.pth layout: no "backbone." prefix, fused kv, a classification "head"
+        Map<String, INDArray> nv = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> en : out.entrySet()) {
+            String k = en.getKey();
+            if (k.contains(".attention.self.value.") || !k.startsWith("segformer.")) {
+                continue;
+            }
+            String n = toNvlabs(k).substring("backbone.".length());
+            nv.put(k.contains(".attention.self.key.") ? n.replace(".attention.self.key.", ".attn.kv.") : n,
+                    k.contains(".attention.self.key.") ? Nd4j.concat(0, en.getValue(), out.get(k.replace(".key.", ".value.")))
+                            : en.getValue());
+        }
+        nv.put("head.weight", Nd4j.zeros(DataType.FLOAT, 1000, 64));
+        Path nvFile = dir.resolve("mit_nvlabs.safetensors");
+        SafetensorsWriter.write(nvFile, nv, Map.of("format", "pt"));
+        try (SegformerModel full = SegformerModel.load(cfg, fx.resolve("weights.safetensors"));
+                SegformerModel bb = SegformerModel.loadBackbone(cfg, nvFile)) {
+            for (String k : new String[] {"segformer.encoder.block.1.0.attention.self.value.weight",
+                "segformer.encoder.patch_embeddings.0.proj.weight", "segformer.encoder.layer_norm.3.bias"}) {
+                assertEquals(full.params().torchValue(k), bb.params().torchValue(k), k);
+            }
+        }
+        // a checkpoint missing encoder tensors is refused with the list
+        out.remove("segformer.encoder.layer_norm.3.weight");
+        SafetensorsWriter.write(hf, out, Map.of("format", "pt"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SegformerModel.loadBackbone(cfg, hf));
+        assertTrue(e.getMessage().contains("segformer.encoder.layer_norm.3.weight"), e.getMessage());
+    }
 }
