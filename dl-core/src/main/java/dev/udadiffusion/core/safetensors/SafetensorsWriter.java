@@ -34,7 +34,15 @@ public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A tensor to write: dtype, shape and little-endian c-order bytes. */
-    public record Tensor(String name, DType dtype, long[] shape, ByteBuffer data) {
+    /**
+     * One tensor to write. {@code owner} keeps alive whatever owns {@code data}'s memory: ND4J frees an array's
+     * off-heap buffer when the array is collected, so a byte view of an array must travel with the array.
+     */
+    public record Tensor(String name, DType dtype, long[] shape, ByteBuffer data, Object owner) {
+        public Tensor(String name, DType dtype, long[] shape, ByteBuffer data) {
+            this(name, dtype, shape, data, null);
+        }
+
         public Tensor {
             shape = shape.clone();
             long numel = 1;
@@ -77,7 +85,7 @@ public final class SafetensorsWriter {
             if (c.isView() || c.ordering() != 'c' || c.data().offset() != 0) {
                 c = c.dup('c');
             }
-            return new Tensor(name, dtype, shape, TensorCopy.bytesOf(c));
+            return new Tensor(name, dtype, shape, TensorCopy.bytesOf(c), c);
         }
 
         @Override
@@ -148,6 +156,8 @@ public final class SafetensorsWriter {
                 writeAll(ch, head);
                 for (Tensor t : sorted) {
                     writeAll(ch, t.data().duplicate());
+                    // the bytes may be a view of an ND4J array: keep it alive until they are written
+                    java.lang.ref.Reference.reachabilityFence(t.owner());
                 }
                 ch.force(true);
             }

@@ -125,7 +125,10 @@ public final class TensorCopy {
         return a;
     }
 
-    /** The bytes of a c-order, non-view array in its own dtype (a view of the array's memory, no copy). */
+    /**
+     * The bytes of a c-order, non-view array in its own dtype (a view of the array's memory, no copy). The caller must
+     * keep {@code a} reachable while using the buffer: ND4J frees the memory when the array is collected.
+     */
     public static ByteBuffer bytesOf(INDArray a) {
         if (a.isView() || a.ordering() != 'c' || a.data().offset() != 0 || a.isEmpty()) {
             throw new IllegalArgumentException("expected a dense c-order array that is not a view");
