@@ -1,5 +1,6 @@
 package dev.udadiffusion.controlnet.train;
 
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
@@ -13,9 +14,6 @@ import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
 import dev.udadiffusion.diffusion.train.NoiseBatch;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,15 +98,7 @@ public final class ControlNetFineTuning {
 
     /** Writes a diffusers ControlNet folder: config.json and diffusion_pytorch_model.safetensors. */
     public static void save(ControlNetModel cn, Path folder) {
-        try {
-            Files.createDirectories(folder);
-            Path tmp = Files.createTempFile(folder, ".config", ".tmp");
-            Files.writeString(tmp, cn.config().toJson());
-            Files.move(tmp, folder.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(folder.resolve("config.json"), cn.config().toJson());
         StateDict.save(cn.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
     }
 

@@ -1,5 +1,6 @@
 package dev.udadiffusion.diffusion.train;
 
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.state.StateDict;
@@ -13,9 +14,6 @@ import dev.udadiffusion.diffusion.schedulers.DDPMScheduler;
 import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -141,15 +139,7 @@ public final class UNetFineTuning {
 
     /** Writes a diffusers unet/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */
     public static void saveUnet(UNet2DConditionModel unet, Path folder) {
-        try {
-            Files.createDirectories(folder);
-            Path tmp = Files.createTempFile(folder, ".config", ".tmp");
-            Files.writeString(tmp, Configs.toJson(unet.config()));
-            Files.move(tmp, folder.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(folder.resolve("config.json"), Configs.toJson(unet.config()));
         StateDict.save(unet.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
     }
 

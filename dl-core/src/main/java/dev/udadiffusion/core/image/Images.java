@@ -3,10 +3,9 @@ package dev.udadiffusion.core.image;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import dev.udadiffusion.core.io.AtomicFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -108,42 +107,18 @@ public final class Images {
         if (!format.equals("jpeg") && !name.endsWith(".png")) {
             throw new IllegalArgumentException(file + ": choose a .png, .jpg or .jpeg file name");
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        AtomicFiles.write(file, "image", tmp -> {
             if (!ImageIO.write(img, format, tmp.toFile())) {
                 throw new IllegalStateException("no ImageIO writer for " + format);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write image: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
-        }
+        });
     }
 
     /**
      * Writes a PNG with {@code text} as tEXt chunks (key → value; e.g. the generation parameters), atomically.
      */
     public static void writePng(BufferedImage img, Path file, java.util.Map<String, String> text) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        AtomicFiles.write(file, "image", tmp -> {
             javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
             javax.imageio.ImageWriteParam param = w.getDefaultWriteParam();
             javax.imageio.metadata.IIOMetadata meta = w.getDefaultImageMetadata(
@@ -164,23 +139,7 @@ public final class Images {
             } finally {
                 w.dispose();
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write image: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
-        }
+        });
     }
 
     /** The tEXt chunks of a PNG file. */

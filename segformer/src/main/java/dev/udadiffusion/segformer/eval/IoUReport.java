@@ -1,12 +1,9 @@
 package dev.udadiffusion.segformer.eval;
 
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.image.BarChart;
 import dev.udadiffusion.data.labels.CityscapesClasses;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,15 +52,7 @@ public final class IoUReport {
         }
         double m = cm.meanIoU();
         lines.add("mIoU," + (Double.isNaN(m) ? "" : String.format(Locale.ROOT, "%.6f", m)));
-        try {
-            Path dir = csv.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + csv.getFileName(), ".tmp");
-            Files.write(tmp, lines);
-            Files.move(tmp, csv, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(csv + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(csv, String.join("\n", lines) + "\n");
     }
 
     /** Bar chart of per-class IoU (percent) in the Cityscapes palette; undefined classes get an empty bar. */

@@ -1,5 +1,6 @@
 package dev.udadiffusion.segformer.train;
 
+import dev.udadiffusion.core.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.config.Configs;
@@ -26,7 +27,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -147,9 +147,7 @@ public final class SegformerTraining {
                     id2label.put(Integer.toString(c), c < CityscapesClasses.COUNT ? CityscapesClasses.name(c) : "class" + c);
                 }
             }
-            Path tmp = Files.createTempFile(folder, ".config", ".tmp");
-            Files.writeString(tmp, cfg.toPrettyString());
-            Files.move(tmp, folder.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(folder.resolve("config.json"), cfg.toPrettyString());
         } catch (IOException e) {
             throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
         }

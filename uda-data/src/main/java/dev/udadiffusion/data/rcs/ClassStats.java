@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.rcs;
 
+import dev.udadiffusion.core.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,9 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.data.labels.CityscapesClasses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -60,13 +59,7 @@ public record ClassStats(String file, long[] counts) {
             }
             o.put("file", s.file());
         }
-        try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-            Files.writeString(tmp, arr.toString());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(file, arr.toString());
     }
 
     /**
@@ -87,13 +80,7 @@ public record ClassStats(String file, long[] counts) {
                 root.set(Integer.toString(c), l);
             }
         }
-        try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-            Files.writeString(tmp, root.toString());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(file, root.toString());
     }
 
     /** Reads a sample_class_stats.json as DAFormer writes it. */
