@@ -49,6 +49,19 @@ public final class SegformerModel implements AutoCloseable {
      */
     public static final KeyMapping NVLABS = nvlabs();
 
+    /**
+     * DAFormer's own head layout on top of {@link #NVLABS}: {@code linear_c} is a ModuleDict ({@code linear_c.0…3}, no
+     * renumbering) and the stages are concatenated c1…c4 (transformers: c4…c1), so {@code linear_fuse}'s input-channel
+     * blocks come reversed. A DAFormer UDA checkpoint's student ({@code model.}) is what DAFormer's test.py evaluates;
+     * its {@code ema_model.}/{@code imnet_model.} copies are skipped.
+     */
+    public static final KeyMapping DAFORMER = KeyMapping.builder().ignore("^(module\\.)?(ema_model|imnet_model)\\..*")
+            .ignore("^(module\\.)?(model\\.)?decode_head\\.conv_seg\\..*")
+            .rename("^module\\.", "").rename("^model\\.", "")
+            .rename("^decode_head\\.linear_fuse\\.conv\\.weight$", "decode_head.linear_fuse.weight",
+                    KeyMapping.Transform.REVERSE_INPUT_BLOCKS)
+            .build().orElse(NVLABS);
+
     private static KeyMapping nvlabs() {
         KeyMapping.Builder b = KeyMapping.builder().ignore(".*num_batches_tracked$").ignore("^decode_head\\.conv_seg\\..*")
                 .rename("^backbone\\.", "segformer.encoder.");
@@ -97,16 +110,24 @@ public final class SegformerModel implements AutoCloseable {
         }
     }
 
-    /** HF names, or NVlabs/DAFormer names when the checkpoint has {@code backbone.*} keys. */
+    /**
+     * HF names; NVlabs mmseg names when the checkpoint has {@code backbone.*} keys; DAFormer's when its head is a
+     * ModuleDict ({@code decode_head.linear_c.0.}) or the weights sit under a UDA wrapper ({@code model.backbone.}).
+     */
     static KeyMapping detect(List<dev.udadiffusion.core.safetensors.TensorSource> sources) {
+        boolean mmseg = false;
+        boolean moduleDictHead = false; // transformers' head has the same linear_c.N keys: only with backbone.* it is DAFormer's
         for (var src : sources) {
             for (String n : src.names()) {
-                if (n.startsWith("backbone.")) {
-                    return NVLABS;
+                String k = n.replaceFirst("^module\\.", "");
+                if (k.startsWith("model.backbone.")) {
+                    return DAFORMER;
                 }
+                mmseg |= k.startsWith("backbone.");
+                moduleDictHead |= k.matches("^decode_head\\.linear_c\\.\\d+\\..*");
             }
         }
-        return HF;
+        return mmseg ? (moduleDictHead ? DAFORMER : NVLABS) : HF;
     }
 
     /** A built graph with the names of its intermediate outputs. */

@@ -1,6 +1,7 @@
 package dev.udadiffusion.segformer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.core.config.Configs;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The fixture's weights written under NVlabs/DAFormer mmseg names (SPECS §6.3, by hand here) load to the same model. */
 class NvlabsNamesTest {
@@ -64,6 +66,65 @@ class NvlabsNamesTest {
         try (SegformerModel hf = SegformerModel.load(cfg, fx.resolve("weights.safetensors"));
                 SegformerModel mm = SegformerModel.load(cfg, nv)) {
             assertEquals(hf.forward(x).get(SegformerModel.LOGITS), mm.forward(x).get(SegformerModel.LOGITS));
+        }
+    }
+
+    /**
+     * DAFormer's own head (lhoyer/DAFormer segformer_head.py): {@code linear_c} a ModuleDict keyed "0".."3" (the HF
+     * names), stages concatenated c1..c4 before linear_fuse; saved inside the UDA wrapper as {@code model.} (the
+     * student, evaluated) beside {@code ema_model.} and {@code imnet_model.}.
+     */
+    @Test
+    void daformerCheckpointWithItsHeadOrderLoadsAsTheSameModel(@TempDir Path dir) {
+        Path fx = TestData.reference("segformer_tiny");
+        SegformerConfig cfg = Configs.read(fx.resolve("config.json"), SegformerConfig.class);
+        int d = cfg.decoderHiddenSize();
+        int stages = cfg.hiddenSizes().size();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        INDArray hfFuse;
+        try (SafetensorsFile f = SafetensorsFile.open(fx.resolve("weights.safetensors"))) {
+            hfFuse = f.load("decode_head.linear_fuse.weight", DataType.FLOAT);
+            for (String k : f.names()) {
+                if (k.contains(".attention.self.value.")) {
+                    continue;
+                }
+                INDArray v = f.load(k, DataType.FLOAT);
+                String n = k.startsWith("decode_head.linear_c.") ? k : toNvlabs(k);
+                if (k.contains(".attention.self.key.")) {
+                    v = Nd4j.concat(0, v, f.load(k.replace(".key.", ".value."), DataType.FLOAT));
+                    n = n.replace(".attention.self.key.", ".attn.kv.");
+                }
+                if (k.equals("decode_head.linear_fuse.weight")) {
+                    INDArray[] blocks = new INDArray[stages]; // HF input blocks are c4..c1, DAFormer's c1..c4
+                    for (int b = 0; b < stages; b++) {
+                        blocks[stages - 1 - b] = v.get(NDArrayIndex.all(), NDArrayIndex.interval(b * d, (b + 1) * d),
+                                NDArrayIndex.all(), NDArrayIndex.all());
+                    }
+                    v = Nd4j.concat(1, blocks);
+                }
+                out.put("model." + n, v);
+                out.put("ema_model." + n, Nd4j.zerosLike(v));
+            }
+        }
+        out.put("model.decode_head.conv_seg.weight", Nd4j.zeros(DataType.FLOAT, cfg.numLabels(), 4, 1, 1));
+        out.put("imnet_model.backbone.norm1.weight", Nd4j.zeros(DataType.FLOAT, 4));
+        assertTrue(out.containsKey("model.decode_head.linear_fuse.conv.weight"), out.keySet().toString());
+        assertTrue(out.containsKey("model.backbone.block1.0.attn.kv.weight"));
+        Path da = dir.resolve("daformer.safetensors");
+        SafetensorsWriter.write(da, out, Map.of("format", "pt"));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64);
+        try (SegformerModel hf = SegformerModel.load(cfg, fx.resolve("weights.safetensors"));
+                SegformerModel mm = SegformerModel.load(cfg, da)) {
+            assertTrue(mm.loadReport().unexpected().isEmpty() && mm.loadReport().missing().isEmpty(),
+                    mm.loadReport().describe());
+            assertEquals(hf.forward(x).get(SegformerModel.LOGITS), mm.forward(x).get(SegformerModel.LOGITS));
+        }
+        // the same file with linear_fuse in HF's order gives other logits: the reversal is what makes them equal
+        out.put("model.decode_head.linear_fuse.conv.weight", hfFuse);
+        SafetensorsWriter.write(da, out, Map.of("format", "pt"));
+        try (SegformerModel hf = SegformerModel.load(cfg, fx.resolve("weights.safetensors"));
+                SegformerModel mm = SegformerModel.load(cfg, da)) {
+            assertNotEquals(hf.forward(x).get(SegformerModel.LOGITS), mm.forward(x).get(SegformerModel.LOGITS));
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One or more tensor sources seen through a key-mapping table: the graph keys they provide, and the bookkeeping of
@@ -137,6 +138,22 @@ public final class Checkpoint implements AutoCloseable {
         INDArray a = e.source().load(e.sourceKey(), type);
         if (e.transform() == KeyMapping.Transform.SQUEEZE_1X1) {
             a = a.reshape('c', spec.torchShape());
+        }
+        if (e.transform() == KeyMapping.Transform.REVERSE_INPUT_BLOCKS) {
+            long o = stored[0];
+            if (stored.length < 2 || stored[1] % o != 0) {
+                mismatched.add(spec.key() + ": checkpoint " + Arrays.toString(stored) + " (" + e.source().path().getFileName()
+                        + ":" + e.sourceKey() + ") input channels are not whole blocks of the output channels");
+                return Optional.empty();
+            }
+            INDArray[] blocks = new INDArray[(int) (stored[1] / o)];
+            for (int b = 0; b < blocks.length; b++) {
+                INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+                Arrays.fill(idx, NDArrayIndex.all());
+                idx[1] = NDArrayIndex.interval(b * o, (b + 1) * o);
+                blocks[blocks.length - 1 - b] = a.get(idx);
+            }
+            a = Nd4j.concat(1, blocks);
         }
         if (half) {
             long n = spec.torchShape()[0];

@@ -22,7 +22,13 @@ public final class KeyMapping {
         /** The first half of the rows of a fused tensor (mmseg's {@code attn.kv} → key). */
         FIRST_HALF,
         /** The second half of the rows (→ value). */
-        SECOND_HALF
+        SECOND_HALF,
+        /**
+         * A 1×1 conv over a concatenation of same-width features, stored for the concatenation in the other order: the
+         * input channels {@code [O, k·O, …]} are {@code k} blocks of {@code O}, taken in reverse order (DAFormer's
+         * SegFormer head concatenates stages c1…c4, transformers' c4…c1).
+         */
+        REVERSE_INPUT_BLOCKS
     }
 
     /** Every match of {@code from} in the key is replaced by {@code to} ({@code $1}… group references allowed). */

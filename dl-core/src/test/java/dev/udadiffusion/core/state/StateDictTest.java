@@ -120,6 +120,31 @@ class StateDictTest {
     }
 
     @Test
+    void reverseInputBlocksReordersConcatenatedFeatures() {
+        // a 1x1 conv 2 -> 1 over [a | b] stored for [b | a]: weight [[wb, wa]] must load as [[wa, wb]]; blocks = out channels
+        SameDiff sd = Graphs.newSameDiff();
+        Path f = dir.resolve("fuse.safetensors");
+        SafetensorsWriter.write(f, Map.of("fuse.conv.weight", Nd4j.createFromArray(2f, 7f).reshape(1, 2, 1, 1)), Map.of());
+        KeyMapping table = KeyMapping.builder()
+                .rename("^fuse\\.conv\\.weight$", "fuse.weight", KeyMapping.Transform.REVERSE_INPUT_BLOCKS).build();
+        try (Checkpoint ck = Checkpoint.open(table, f)) {
+            Params p = Params.load(sd, DataType.FLOAT, ck);
+            Conv2d.forward(p, "fuse", sd.placeHolder("x", DataType.FLOAT, -1, 2, 1, 1), 2, 1, 1, 1, 0, false);
+            p.report().requireClean();
+            assertEquals(Nd4j.createFromArray(7f, 2f).reshape(1, 2, 1, 1), p.torchValue("fuse.weight"));
+        }
+        // 3 input channels are not whole blocks of 2 output channels: a clear shape error, not a silent reorder
+        SafetensorsWriter.write(f, Map.of("fuse.conv.weight", Nd4j.zeros(DataType.FLOAT, 2, 3, 1, 1)), Map.of());
+        SameDiff sd2 = Graphs.newSameDiff();
+        try (Checkpoint ck = Checkpoint.open(table, f)) {
+            Params p = Params.load(sd2, DataType.FLOAT, ck);
+            Conv2d.forward(p, "fuse", sd2.placeHolder("x", DataType.FLOAT, -1, 3, 1, 1), 3, 2, 1, 1, 0, false);
+            StateDictException e = assertThrows(StateDictException.class, () -> p.report().requireClean());
+            assertTrue(e.getMessage().contains("not whole blocks"), e.getMessage());
+        }
+    }
+
+    @Test
     void twoCheckpointKeysForOneParameterAreAConflict() {
         Path a = dir.resolve("a.safetensors");
         Path b = dir.resolve("b.safetensors");
