@@ -46,4 +46,24 @@ class DataCommandTest {
         assertTrue(c.out().contains("label id 77 at (x=3, y=4)") && c.out().contains("00003.png: no label"), c.out());
         assertTrue(c.out().contains("2 problems"), c.out());
     }
+
+    @Test
+    void toyworldWritesBothDomainsThatTheDataToolsRead(@TempDir Path dir) {
+        Path out = dir.resolve("toy");
+        var r = SafetensorsCommandTest.run("toyworld", "--out", out.toString(), "--seed", "4", "--source", "6",
+                "--target-train", "5", "--target-val", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("wrote " + out.toAbsolutePath()) && r.out().contains("traffic light"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("source/images/00005.png")));
+        assertTrue(Files.isRegularFile(out.resolve("target/gtFine/val/toy/toy_000000_000002_gtFine_labelIds.png")));
+        assertEquals(0, SafetensorsCommandTest.run("data", "check", out.resolve("source").toString()).code());
+        var t = SafetensorsCommandTest.run("data", "check", out.resolve("target").toString(), "--split", "val");
+        assertEquals(0, t.code(), t.out());
+        var again = SafetensorsCommandTest.run("toyworld", "--out", out.toString(), "--seed", "4", "--source", "6",
+                "--target-train", "5", "--target-val", "3");
+        assertTrue(again.out().contains("reused"), again.out());
+        var other = SafetensorsCommandTest.run("toyworld", "--out", out.toString(), "--seed", "5");
+        assertEquals(1, other.code());
+        assertTrue(other.err().contains("other parameters"), other.err());
+    }
 }

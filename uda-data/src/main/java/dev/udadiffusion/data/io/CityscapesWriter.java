@@ -27,7 +27,7 @@ import java.util.Set;
 public final class CityscapesWriter {
 
     /** trainId → Cityscapes labelId (255 → 0 "unlabeled"). */
-    private static final int[] TRAIN_TO_ID = {7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33};
+    private static final int[] TRAIN_TO_ID = dev.udadiffusion.data.labels.CityscapesClasses.LABEL_IDS;
 
     private final Path root;
     private final String split;

@@ -21,6 +21,12 @@ public final class CityscapesClasses {
         {153, 153, 153}, {250, 170, 30}, {220, 220, 0}, {107, 142, 35}, {152, 251, 152}, {70, 130, 180}, {220, 20, 60},
         {255, 0, 0}, {0, 0, 142}, {0, 0, 70}, {0, 60, 100}, {0, 80, 100}, {0, 0, 230}, {119, 11, 32}};
 
+    /** Cityscapes labelId of each trainId (cityscapesScripts labels.py). */
+    public static final int[] LABEL_IDS = {7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33};
+
+    /** labelId of "ego vehicle" (trainId 255). */
+    public static final int EGO_VEHICLE = 1;
+
     private CityscapesClasses() {
     }
 
