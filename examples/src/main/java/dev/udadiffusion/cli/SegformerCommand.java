@@ -49,7 +49,7 @@ final class SegformerCommand implements Runnable {
         Path backbone;
 
         @Option(names = "--preset", defaultValue = "b5",
-                description = "MiT size b0…b5 for a randomly initialised model when --model is not given (default: ${DEFAULT-VALUE})")
+                description = "MiT size b0…b5 (or toy, 0.4 M parameters for the toy world) for a randomly initialised model when --model is not given (default: ${DEFAULT-VALUE})")
         String preset;
 
         @Option(names = {"-o", "--out"}, required = true, description = "output folder")
@@ -88,6 +88,10 @@ final class SegformerCommand implements Runnable {
         @Option(names = "--jitter", defaultValue = "0", description = "photometric jitter strength, 0 = off (default: ${DEFAULT-VALUE})")
         double jitter;
 
+        @Option(names = "--blur-noise", description = "random Gaussian blur and sensor noise (with --jitter: the photometric "
+                + "augmentation of a fair source-only baseline)")
+        boolean blurNoise;
+
         @Option(names = "--rcs-temperature", defaultValue = "0.01",
                 description = "Rare Class Sampling temperature, 0 = sample images uniformly (default: ${DEFAULT-VALUE})")
         double rcsT;
@@ -125,7 +129,7 @@ final class SegformerCommand implements Runnable {
                     : backbone != null ? SegformerModel.loadBackbone(presetConfig, backbone)
                     : SegformerModel.random(presetConfig, seed)) {
                 SegformerTraining.Options opts = new SegformerTraining.Options(crop, batch, steps, gradAccum, lr, 10,
-                        weightDecay, warmup, rs[0], rs[1], catMaxRatio, jitter, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
+                        weightDecay, warmup, rs[0], rs[1], catMaxRatio, jitter, blurNoise, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
                         resume);
                 TrainingLoop.History h = SegformerTraining.run(m, set, opts, new TrainListener(o, logEvery));
                 o.println();

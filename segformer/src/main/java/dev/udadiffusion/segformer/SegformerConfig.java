@@ -75,7 +75,16 @@ public record SegformerConfig(Integer numChannels, Integer numEncoderBlocks, Lis
         return mit(List.of(3, 6, 40, 3), List.of(64, 128, 320, 512), 768, 19);
     }
 
-    /** b0…b5 by name. */
+    /**
+     * A 0.4 M-parameter MiT for the toy world's 128×64 images and CPU budgets: b0's layout with one block per stage,
+     * widths 16/32/64/128, spatial reduction 4/2/1/1 (the token grids are tiny) and a 64-wide decoder.
+     */
+    public static SegformerConfig toy() {
+        return new SegformerConfig(3, 4, List.of(1, 1, 1, 1), List.of(4, 2, 1, 1), List.of(16, 32, 64, 128),
+                List.of(7, 3, 3, 3), List.of(4, 2, 2, 2), List.of(1, 1, 2, 4), List.of(4, 4, 4, 4), "gelu", 64, 19, null, 255);
+    }
+
+    /** b0…b5 (and {@link #toy()}) by name. */
     public static SegformerConfig preset(String name) {
         return switch (name.toLowerCase(java.util.Locale.ROOT).replace("mit-", "")) {
             case "b0" -> b0();
@@ -84,7 +93,8 @@ public record SegformerConfig(Integer numChannels, Integer numEncoderBlocks, Lis
             case "b3" -> b3();
             case "b4" -> b4();
             case "b5" -> b5();
-            default -> throw new IllegalArgumentException("SegFormer preset " + name + " (b0 to b5)");
+            case "toy" -> toy();
+            default -> throw new IllegalArgumentException("SegFormer preset " + name + " (b0 to b5, toy)");
         };
     }
 }

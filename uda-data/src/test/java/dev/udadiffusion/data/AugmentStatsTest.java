@@ -55,6 +55,52 @@ class AugmentStatsTest {
     }
 
     @Test
+    void blurKeepsFlatImagesAndSpreadsAnImpulseNoiseHasTheAskedSpread() {
+        BufferedImage flat = new BufferedImage(20, 10, BufferedImage.TYPE_INT_RGB);
+        BufferedImage dot = new BufferedImage(21, 21, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 10; y++) {
+            for (int x = 0; x < 20; x++) {
+                flat.setRGB(x, y, 0x406080);
+            }
+        }
+        dot.setRGB(10, 10, 0xC80000); // red 200
+        BufferedImage b = Augment.blur(flat, 1.0);
+        assertEquals(0x406080, b.getRGB(0, 0) & 0xFFFFFF);
+        assertEquals(0x406080, b.getRGB(13, 7) & 0xFFFFFF);
+        BufferedImage d = Augment.blur(dot, 1.0);
+        // separable Gaussian, sigma 1, radius 3: centre weight (1/Z)^2 with Z = sum exp(-i^2/2) = 2.50662...
+        double z = 0;
+        for (int i = -3; i <= 3; i++) {
+            z += Math.exp(-i * i / 2.0);
+        }
+        assertEquals(Math.round(200 / (z * z)), (d.getRGB(10, 10) >> 16) & 255);
+        assertEquals(Math.round(200 * Math.exp(-0.5) / (z * z)), (d.getRGB(11, 10) >> 16) & 255);
+        assertEquals((d.getRGB(9, 10) >> 16) & 255, (d.getRGB(11, 10) >> 16) & 255);
+        assertEquals((d.getRGB(10, 9) >> 16) & 255, (d.getRGB(10, 11) >> 16) & 255);
+        BufferedImage grey = new BufferedImage(100, 100, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 100; y++) {
+            for (int x = 0; x < 100; x++) {
+                grey.setRGB(x, y, 0x808080);
+            }
+        }
+        BufferedImage n = Augment.noise(grey, 8, new Rng(3));
+        double sum = 0;
+        double sq = 0;
+        for (int y = 0; y < 100; y++) {
+            for (int x = 0; x < 100; x++) {
+                int g = n.getRGB(x, y) & 255;
+                sum += g;
+                sq += g * g;
+            }
+        }
+        double mean = sum / 1e4;
+        double sd = Math.sqrt(sq / 1e4 - mean * mean);
+        assertEquals(128, mean, 0.5);
+        assertEquals(8, sd, 0.4);
+        assertEquals(n.getRGB(5, 5), Augment.noise(grey, 8, new Rng(3)).getRGB(5, 5));
+    }
+
+    @Test
     void geometryIsSharedByImageAndLabel() {
         int w = 64;
         int h = 32;

@@ -47,35 +47,36 @@ public final class SegformerTraining {
      * @param resizeW keep-ratio resize scale before cropping (0: none); DAFormer: 1280×720 for GTA5, 1024×512 for Cityscapes
      * @param catMaxRatio re-crop (up to 10 times) while one class covers this share of a crop or more (1: off)
      * @param jitter photometric jitter strength (0: none)
+     * @param blurNoise random blur and sensor noise as well ({@link Augment#blurNoise})
      * @param rcsTemperature Rare Class Sampling temperature (0: sample images uniformly)
      * @param rcsMinPixels a file is a candidate for class c when it has more pixels of c than this
      */
     public record Options(int crop, int batch, long steps, int gradAccum, double lr, double headLrMultiplier,
-            double weightDecay, long warmup, int resizeW, int resizeH, double catMaxRatio, double jitter, double rcsTemperature, long rcsMinPixels, long seed, Path outDir,
+            double weightDecay, long warmup, int resizeW, int resizeH, double catMaxRatio, double jitter, boolean blurNoise, double rcsTemperature, long rcsMinPixels, long seed, Path outDir,
             long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
 
         /** DAFormer's values: crop 512, batch 2, 40k steps, warmup 1500, RCS T = 0.01. */
         public static Options daformer(Path outDir) {
-            return new Options(512, 2, 40_000, 1, 6e-5, 10, 0.01, 1500, 1280, 720, 0.75, 0, 0.01, 3000, 0, outDir, 4000, 2, 50, false);
+            return new Options(512, 2, 40_000, 1, 6e-5, 10, 0.01, 1500, 1280, 720, 0.75, 0, false, 0.01, 3000, 0, outDir, 4000, 2, 50, false);
         }
 
         public Options with(int crop, int batch, long steps, long warmup) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter,
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter, blurNoise,
                     rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         public Options withLr(double l, double rcsT, long checkpointEvery, boolean resume) {
-            return new Options(crop, batch, steps, gradAccum, l, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter,
+            return new Options(crop, batch, steps, gradAccum, l, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter, blurNoise,
                     rcsT, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         public Options withResize(int w, int h, double catMax) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, w, h, catMax, jitter,
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, w, h, catMax, jitter, blurNoise,
                     rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         public Options withRcsMinPixels(long n) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter,
+            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter, blurNoise,
                     rcsTemperature, n, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
     }
@@ -106,7 +107,8 @@ public final class SegformerTraining {
             List<INDArray> lab = new ArrayList<>();
             for (int b = 0; b < o.batch(); b++) {
                 Augment.Pair p = rcs != null ? rcs.next(rng).pair() : uniform(data, o, rng);
-                px.add(SegformerInput.tensor(o.jitter() > 0 ? Augment.jitter(p.image(), o.jitter(), rng) : p.image()));
+                java.awt.image.BufferedImage img = o.jitter() > 0 ? Augment.jitter(p.image(), o.jitter(), rng) : p.image();
+                px.add(SegformerInput.tensor(o.blurNoise() ? Augment.blurNoise(img, rng) : img));
                 lab.add(Nd4j.createFromArray(p.labels()).castTo(DataType.LONG).reshape(1, o.crop(), o.crop()));
             }
             SegformerTargets.Target t = SegformerTargets.oneHot(Nd4j.concat(0, lab.toArray(new INDArray[0])), classes, 255);

@@ -191,4 +191,81 @@ public final class Augment {
         }
         return out;
     }
+
+    /**
+     * Photometric degradation toward camera images: with probability ½ a Gaussian blur (σ uniform in [0.4, 1.2] px),
+     * then with probability ½ Gaussian sensor noise (σ uniform in [1, 10] grey levels). The fair "source-only with
+     * augmentation" baseline uses it together with {@link #jitter}.
+     */
+    public static BufferedImage blurNoise(BufferedImage img, Rng rng) {
+        BufferedImage out = img;
+        if (rng.nextDouble() < 0.5) {
+            out = blur(out, 0.4 + 0.8 * rng.nextDouble());
+        }
+        if (rng.nextDouble() < 0.5) {
+            out = noise(out, 1 + 9 * rng.nextDouble(), rng);
+        }
+        return out;
+    }
+
+    /** Separable Gaussian blur with standard deviation {@code sigma} pixels (kernel radius ⌈3σ⌉, edges clamped). */
+    public static BufferedImage blur(BufferedImage img, double sigma) {
+        int r = Math.max(1, (int) Math.ceil(3 * sigma));
+        double[] k = new double[2 * r + 1];
+        double sum = 0;
+        for (int i = -r; i <= r; i++) {
+            k[i + r] = Math.exp(-i * i / (2 * sigma * sigma));
+            sum += k[i + r];
+        }
+        for (int i = 0; i < k.length; i++) {
+            k[i] /= sum;
+        }
+        int w = img.getWidth();
+        int h = img.getHeight();
+        double[][][] tmp = new double[3][h][w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int i = -r; i <= r; i++) {
+                    int p = img.getRGB(Math.min(w - 1, Math.max(0, x + i)), y);
+                    tmp[0][y][x] += k[i + r] * ((p >> 16) & 255);
+                    tmp[1][y][x] += k[i + r] * ((p >> 8) & 255);
+                    tmp[2][y][x] += k[i + r] * (p & 255);
+                }
+            }
+        }
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = 0;
+                for (int c = 0; c < 3; c++) {
+                    double q = 0;
+                    for (int i = -r; i <= r; i++) {
+                        q += k[i + r] * tmp[c][Math.min(h - 1, Math.max(0, y + i))][x];
+                    }
+                    v = (v << 8) | (int) Math.max(0, Math.min(255, Math.round(q)));
+                }
+                out.setRGB(x, y, v);
+            }
+        }
+        return out;
+    }
+
+    /** Independent Gaussian noise of standard deviation {@code sigma} grey levels per pixel and channel. */
+    public static BufferedImage noise(BufferedImage img, double sigma, Rng rng) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int p = img.getRGB(x, y);
+                int v = 0;
+                for (int shift = 16; shift >= 0; shift -= 8) {
+                    double q = ((p >> shift) & 255) + sigma * rng.nextGaussian();
+                    v = (v << 8) | (int) Math.max(0, Math.min(255, Math.round(q)));
+                }
+                out.setRGB(x, y, v);
+            }
+        }
+        return out;
+    }
 }
