@@ -94,4 +94,29 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
             List<Integer> embeddingChannels) {
         return new ControlNetConfig(unet, conditioningChannels, embeddingChannels, "rgb");
     }
+
+    /**
+     * Refuses a U-Net whose residual slots differ from this ControlNet's (U-Net swap: the ControlNet was trained next
+     * to another U-Net). Its down- and mid-block residuals are added to the U-Net's skip connections, so latent
+     * channels, block widths, layers per block, down-block kinds and the text-embedding width must agree; the message
+     * lists every difference.
+     */
+    public void requireCompatible(UNet2DConditionConfig other, String unetName) {
+        List<String> diff = new ArrayList<>();
+        compare(diff, "in_channels", unet.inChannels(), other.inChannels());
+        compare(diff, "block_out_channels", unet.blockOutChannels(), other.blockOutChannels());
+        compare(diff, "layers_per_block", unet.layersPerBlock(), other.layersPerBlock());
+        compare(diff, "down_block_types", unet.downBlockTypes(), other.downBlockTypes());
+        compare(diff, "cross_attention_dim", unet.crossAttentionDim(), other.crossAttentionDim());
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException("U-Net " + unetName + " does not fit this ControlNet (its residuals would not "
+                    + "line up with the U-Net's skip connections): " + String.join("; ", diff));
+        }
+    }
+
+    private static void compare(List<String> diff, String field, Object controlnet, Object unet) {
+        if (!java.util.Objects.equals(controlnet, unet)) {
+            diff.add(field + " " + unet + " (ControlNet: " + controlnet + ")");
+        }
+    }
 }

@@ -2,8 +2,18 @@ package dev.udadiffusion.cli;
 
 import java.io.PrintWriter;
 
-/** A one-line progress bar with rate and ETA, redrawn in place ("\r"). */
+/**
+ * A one-line progress bar with rate and ETA, redrawn in place ("\r") on a terminal; when the output is a file or a
+ * pipe (no console, or {@code -Dudadiff.progress=lines}) it prints a plain line per tenth of the work instead, so logs
+ * stay readable.
+ */
 final class Progress {
+
+    /** Whether progress is redrawn in place (a terminal) rather than logged as lines. */
+    static final boolean INTERACTIVE = System.getProperty("udadiff.progress") != null
+            ? System.getProperty("udadiff.progress").equals("bar") : System.console() != null;
+
+    private long lastTenth = -1;
 
     private final PrintWriter out;
     private final String label;
@@ -22,12 +32,26 @@ final class Progress {
         int width = 24;
         int filled = (int) (width * done / Math.max(1, total));
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
+        if (!INTERACTIVE) {
+            long tenth = 10 * done / Math.max(1, total);
+            if (tenth == lastTenth && done != total) {
+                return;
+            }
+            lastTenth = tenth;
+            out.printf("%s [%s] %d/%d %s elapsed %s ETA %s%n", label, bar, done, total, detail, time(elapsed),
+                    Double.isNaN(eta) ? "?" : time(eta));
+            out.flush();
+            return;
+        }
         out.printf("\r%s [%s] %d/%d %s elapsed %s ETA %s   ", label, bar, done, total, detail, time(elapsed),
                 Double.isNaN(eta) ? "?" : time(eta));
         out.flush();
     }
 
     void finish() {
+        if (!INTERACTIVE) {
+            return;
+        }
         out.println();
         out.flush();
     }

@@ -18,6 +18,14 @@ final class TrainListener implements TrainingLoop.Listener {
     @Override
     public void onStep(long step, long total, Trainer.StepResult r, double sps) {
         double eta = sps * (total - step);
+        if (!Progress.INTERACTIVE) { // logs get the periodic lines only
+            if (logEvery > 0 && step % logEvery == 0 || step == total) {
+                out.printf("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it (%.2f it/s), %d/%d, ETA %s%n", step,
+                        r.loss(), r.lr(), r.gradNorm(), sps * 1000, 1 / sps, step, total, Progress.time(eta));
+                out.flush();
+            }
+            return;
+        }
         out.printf("\rstep %d/%d loss %.4f lr %.3g %.2f it/s ETA %s   ", step, total, r.loss(), r.lr(), 1 / sps,
                 Progress.time(eta));
         if (logEvery > 0 && step % logEvery == 0) {

@@ -94,6 +94,11 @@ class BlocksTest {
         randomize("gn3.weight", "gn3.bias");
         assertClose(Naive.groupNorm(small, 2, 1e-5, p.torchValue("gn3.weight"), p.torchValue("gn3.bias")), run(y3), 1e-9);
         GradCheck.check(sd, y, Map.of(), List.of("x", "gn.weight", "gn.bias"), 8);
+        // static spatial shape (the fast reshape path) and no affine; the mean is far larger than the spread
+        INDArray big = rand(2, 6, 4, 3).muli(1e-2).addi(50.0);
+        SDVariable ys = GroupNorm.forward(p, "gns", sd.var("xb", big), 4, 3, 6, 1e-5, false, 4, 3);
+        assertClose(Naive.groupNorm(big, 3, 1e-5, null, null), run(ys), 1e-8);
+        GradCheck.check(sd, ys, Map.of(), List.of("xb"), 8);
     }
 
     @Test

@@ -4,7 +4,8 @@ import dev.udadiffusion.data.toyworld.Shape.Part;
 import java.util.SplittableRandom;
 
 /**
- * The source ("game") look: plausible, flat, over-saturated colours per class (not the label palette), hard edges,
+ * The source ("game") look: plausible, flat, over-saturated colours per class (not the label palette; ±10 % brightness
+ * per instance), hard edges,
  * one light from the upper left (objects brighter at the top, facades on the right-hand side of the street in shade),
  * no texture and no noise.
  */
@@ -49,7 +50,8 @@ final class GameStyle implements Style {
                 double sx = (x + 0.5) / h;
                 double sy = (y + 0.5) / h;
                 int[] col = color(s);
-                double shade = shade(scene, s, sx, sy);
+                // instances differ a little in brightness (paint, wear): flat, but not one colour per class
+                double shade = shade(scene, s, sx, sy) * (s.part() == Part.HOOD ? 1 : 0.9 + 0.2 * s.tone());
                 for (int ch = 0; ch < 3; ch++) {
                     img[ch][y][x] = (float) Math.min(1, col[ch] / 255.0 * shade);
                 }

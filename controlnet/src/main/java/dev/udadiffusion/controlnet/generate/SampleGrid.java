@@ -1,0 +1,40 @@
+package dev.udadiffusion.controlnet.generate;
+
+import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.data.io.LabelMaps;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Rows of (colourised mask | generated image | overlay at 50 %), for a quick look at alignment. */
+public final class SampleGrid {
+
+    private SampleGrid() {
+    }
+
+    public static void write(Path file, List<int[][]> masks, List<BufferedImage> images) {
+        int w = images.get(0).getWidth();
+        int h = images.get(0).getHeight();
+        int gap = 2;
+        BufferedImage g = new BufferedImage(3 * w + 2 * gap, masks.size() * (h + gap), BufferedImage.TYPE_INT_RGB);
+        for (int r = 0; r < masks.size(); r++) {
+            BufferedImage m = LabelMaps.colorize(masks.get(r));
+            BufferedImage img = images.get(r);
+            int oy = r * (h + gap);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int a = m.getRGB(x, y);
+                    int b = img.getRGB(x, y);
+                    g.setRGB(x, oy + y, a);
+                    g.setRGB(w + gap + x, oy + y, b);
+                    int mix = 0;
+                    for (int s = 16; s >= 0; s -= 8) {
+                        mix |= ((((a >> s) & 255) + ((b >> s) & 255)) / 2) << s;
+                    }
+                    g.setRGB(2 * (w + gap) + x, oy + y, mix);
+                }
+            }
+        }
+        Images.write(g, file);
+    }
+}

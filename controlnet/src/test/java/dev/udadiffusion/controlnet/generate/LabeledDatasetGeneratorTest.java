@@ -1,0 +1,147 @@
+package dev.udadiffusion.controlnet.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.core.testing.TinyModels;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.data.io.LabelMaps;
+import dev.udadiffusion.data.labels.CityscapesClasses;
+import dev.udadiffusion.data.rcs.DatasetStats;
+import dev.udadiffusion.data.rcs.RareClassSampler;
+import dev.udadiffusion.data.toyworld.ToyWorld;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LabeledDatasetGeneratorTest {
+
+    @TempDir
+    Path dir;
+
+    Datasets.Listing sourceMasks(int n) {
+        ToyWorld w = new ToyWorld(64, 32, 11);
+        Path root = w.write(dir.resolve("toy"), new ToyWorld.Counts(n, 1, 1), null).source();
+        return Datasets.gta5(root, Datasets.Policy.ERROR, true);
+    }
+
+    static LabeledDatasetGenerator.Options options(int count, double rcsT, SmallComponentsRefinement.Options scr, int batch) {
+        return new LabeledDatasetGenerator.Options(count, 128, 64, 2, 2.0, 1.0, 5, rcsT, 20, scr, batch, "train", "gen");
+    }
+
+    @Test
+    void writesAlignedPairsResumesWithoutDuplicatesOrGapsAndRecordsTheRun() throws Exception {
+        Datasets.Listing masks = sourceMasks(8);
+        Path out = dir.resolve("gen");
+        Map<String, String> models = Map.of("unet", "tiny-unet", "controlnet", "tiny-controlnet");
+        try (StableDiffusion sd = StableDiffusion.load(TinyModels.stableDiffusion(dir));
+                ControlNetModel cn = ControlNetModel.load(TinyModels.controlNet(dir))) {
+            StableDiffusionPipeline pipe = sd.pipeline(null);
+            SmallComponentsRefinement.Options scr = new SmallComponentsRefinement.Options(3000, 1, 3, 1);
+            LabeledDatasetGenerator.Report first = LabeledDatasetGenerator.run(pipe, cn, masks, out, options(3, 0.01, scr, 2),
+                    models, null);
+            assertEquals(3, first.written());
+            assertEquals(3, Arrays.stream(first.timesSampled()).sum());
+            assertTrue(first.refinements() > 0, "toy masks at 128x64 have components under 94 px");
+            byte[] image1 = Files.readAllBytes(out.resolve("leftImg8bit/train/gen/gen_000000_000001_leftImg8bit.png"));
+            // a crash after writing sample 2's files but before its manifest line: the line is lost
+            Path manifest = out.resolve("manifest.jsonl");
+            List<String> lines = Files.readAllLines(manifest);
+            Files.write(manifest, lines.subList(0, 2));
+            LabeledDatasetGenerator.Report second = LabeledDatasetGenerator.run(pipe, cn, masks, out,
+                    options(5, 0.01, scr, 2), models, null);
+            assertEquals(3, second.written(), "sample 2 again, then 3 and 4");
+            assertEquals(2, second.resumed());
+            List<String> all = Files.readAllLines(manifest);
+            Set<String> ids = new HashSet<>();
+            for (String l : all) {
+                ids.add(l.replaceAll(".*\"id\":\"([^\"]+)\".*", "$1"));
+                assertTrue(l.contains("\"unet\":\"tiny-unet\"") && l.contains("\"prompt\":"), l);
+            }
+            assertEquals(Set.of("000000_000000", "000000_000001", "000000_000002", "000000_000003", "000000_000004"), ids);
+            assertEquals(5, all.size(), "no duplicate lines");
+            assertArrayEquals(image1, Files.readAllBytes(out.resolve("leftImg8bit/train/gen/gen_000000_000001_leftImg8bit.png")),
+                    "finished samples are not rewritten");
+            // the written labels are the (resized) source masks, readable as a Cityscapes set
+            Datasets.Listing gen = Datasets.cityscapes(out, "train", Datasets.Policy.ERROR);
+            assertEquals(5, gen.samples().size());
+            LabeledDatasetGenerator.Job j3 = LabeledDatasetGenerator.plan(3,
+                    masks, new RareClassSampler(DatasetStats.of(masks, out.resolve(".source-mask-stats")), 0.01, 20, 0.5),
+                    options(5, 0.01, scr, 2));
+            assertTrue(Arrays.deepEquals(j3.mask(), LabelMaps.readTrainIds(gen.samples().get(3), gen.mapping(), false)));
+            assertTrue(Files.readString(out.resolve("generation.json")).contains("\"rcs_times_sampled\""));
+            assertTrue(Files.isRegularFile(out.resolve("samples_grid.png")));
+            // batch size does not change a sample: its noise comes from its own seed
+            Path solo = dir.resolve("solo");
+            LabeledDatasetGenerator.run(pipe, cn, masks, solo, options(2, 0.01, null, 1), models, null);
+            Path pair = dir.resolve("pair");
+            LabeledDatasetGenerator.run(pipe, cn, masks, pair, options(2, 0.01, null, 2), models, null);
+            var a = dev.udadiffusion.core.image.Images.read(solo.resolve("leftImg8bit/train/gen/gen_000000_000001_leftImg8bit.png"));
+            var b = dev.udadiffusion.core.image.Images.read(pair.resolve("leftImg8bit/train/gen/gen_000000_000001_leftImg8bit.png"));
+            int maxDiff = 0;
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 128; x++) {
+                    for (int s = 0; s <= 16; s += 8) {
+                        maxDiff = Math.max(maxDiff, Math.abs(((a.getRGB(x, y) >> s) & 255) - ((b.getRGB(x, y) >> s) & 255)));
+                    }
+                }
+            }
+            assertTrue(maxDiff <= 2, "batch 1 vs 2 differ by " + maxDiff + " grey levels");
+        }
+    }
+
+    @Test
+    void rareClassSamplingRaisesRareClassPixelsAmongTheChosenMasks() {
+        Datasets.Listing masks = sourceMasks(40);
+        RareClassSampler rcs = new RareClassSampler(DatasetStats.of(masks, dir.resolve("stats")), 0.01, 20, 0.5);
+        long[] withRcs = new long[CityscapesClasses.COUNT];
+        long[] inOrder = new long[CityscapesClasses.COUNT];
+        for (int i = 0; i < 80; i++) {
+            count(LabeledDatasetGenerator.plan(i, masks, rcs, options(80, 0.01, null, 1)).mask(), withRcs);
+            count(LabeledDatasetGenerator.plan(i, masks, null, options(80, 0, null, 1)).mask(), inOrder);
+        }
+        // the rarest classes of the source set (train, motorcycle, rider, bicycle) are drawn more often with RCS
+        long rareWith = withRcs[16] + withRcs[17] + withRcs[12] + withRcs[18];
+        long rareWithout = inOrder[16] + inOrder[17] + inOrder[12] + inOrder[18];
+        assertTrue(rareWith > 1.5 * rareWithout, rareWith + " vs " + rareWithout);
+    }
+
+    static void count(int[][] m, long[] c) {
+        for (int[] row : m) {
+            for (int v : row) {
+                if (v < CityscapesClasses.COUNT) {
+                    c[v]++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void aUNetWithOtherBlocksIsRefusedWithTheDifferences() throws Exception {
+        try (ControlNetModel cn = ControlNetModel.load(TinyModels.controlNet(dir))) {
+            UNet2DConditionConfig own = cn.config().unet();
+            cn.config().requireCompatible(own, "same");
+            com.fasterxml.jackson.databind.node.ObjectNode n = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(dev.udadiffusion.core.config.Configs.toJson(own));
+            n.putArray("block_out_channels").add(32).add(64).add(64).add(64);
+            n.put("layers_per_block", 1);
+            UNet2DConditionConfig other = dev.udadiffusion.core.config.Configs.read(n, UNet2DConditionConfig.class, "other");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cn.config().requireCompatible(other, "target-unet"));
+            assertTrue(e.getMessage().contains("target-unet") && e.getMessage().contains("block_out_channels [32, 64, 64, 64]")
+                    && e.getMessage().contains("layers_per_block 1 (ControlNet: 2)"), e.getMessage());
+        }
+    }
+}

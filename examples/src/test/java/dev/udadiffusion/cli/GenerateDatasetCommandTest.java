@@ -1,0 +1,44 @@
+package dev.udadiffusion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.core.testing.TinyModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateDatasetCommandTest {
+
+    @Test
+    void generatesFromToyMasksThenScoresAlignment(@TempDir Path dir) throws Exception {
+        var toy = SafetensorsCommandTest.run("toyworld", "--out", dir.resolve("toy").toString(), "--width", "64",
+                "--height", "32", "--source", "6", "--target-train", "1", "--target-val", "1");
+        assertEquals(0, toy.code(), toy.err());
+        Path sd = TinyModels.stableDiffusion(dir);
+        Path cn = TinyModels.controlNet(dir);
+        Path out = dir.resolve("gen");
+        var r = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
+                "--model", sd.toString(), "--unet", sd.resolve("unet").toString(), "--controlnet", cn.toString(),
+                "--count", "3", "--size", "128x64", "--steps", "2", "--rcs-min-pixels", "20", "--scr-max", "1",
+                "--batch", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("wrote 3 samples (0 already there)"), r.out());
+        assertTrue(r.out().contains("Rare Class Sampling") && r.out().contains("motorcycle"), r.out());
+        assertEquals(3, Files.readAllLines(out.resolve("manifest.jsonl")).size());
+        var again = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
+                "--model", sd.toString(), "--controlnet", cn.toString(), "--count", "3", "--size", "128x64", "--steps", "2",
+                "--rcs-min-pixels", "20", "--out", out.toString());
+        assertTrue(again.out().contains("wrote 0 samples (3 already there)"), again.out());
+        // the tiny SegFormer fixture as the segmenter: the table and files exist (the tiny models are untrained)
+        Path seg = Files.createDirectories(dir.resolve("segformer"));
+        Files.copy(TestData.reference("segformer_tiny").resolve("config.json"), seg.resolve("config.json"));
+        Files.copy(TestData.reference("segformer_tiny").resolve("weights.safetensors"), seg.resolve("model.safetensors"));
+        var a = SafetensorsCommandTest.run("eval-alignment", "--segmenter", seg.toString(), "--data", out.toString());
+        assertEquals(0, a.code(), a.out() + a.err());
+        assertTrue(a.out().contains("alignment mIoU") && a.out().contains("Road"), a.out());
+        assertTrue(Files.isRegularFile(out.resolve("alignment.csv")));
+    }
+}
