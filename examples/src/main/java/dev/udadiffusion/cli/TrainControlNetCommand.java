@@ -59,11 +59,17 @@ final class TrainControlNetCommand implements Callable<Integer> {
             description = "conditioning embedding widths for a new ControlNet (default: ${DEFAULT-VALUE})")
     List<Integer> embeddingChannels;
 
+    @Option(names = "--rcs", defaultValue = "0", description = "Rare Class Sampling temperature of the training pairs, 0 = uniform (thesis: 0.01; default: ${DEFAULT-VALUE})")
+    double rcs;
+
+    @Option(names = "--rcs-min-pixels", defaultValue = "3000", description = "pixels of a class a pair needs to be drawn for it (default: ${DEFAULT-VALUE})")
+    long rcsMinPixels;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter o = spec.commandLine().getOut();
         MaskedImageData.Format f;
         try {
@@ -84,7 +90,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
                                 SegmentationConditioning.CHANNELS, embeddingChannels), t.seed)) {
             ControlNetFineTuning.Options opts = new ControlNetFineTuning.Options(data, f, split, t.resolution, steps, t.batch,
                     t.gradAccum, lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, lightweight,
-                    t.seed, t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume);
+                    rcs, rcsMinPixels, t.seed, t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume);
             TrainingLoop.History h = ControlNetFineTuning.run(cn, sd.unet(), sd.vae(),
                     new PromptEncoder(sd.tokenizer(), sd.textModel()), sd.schedulerConfig(), opts,
                     new TrainListener(o, t.logEvery));
@@ -92,6 +98,12 @@ final class TrainControlNetCommand implements Callable<Integer> {
             LossPlot.fromCsv(t.out.resolve("loss.csv"), t.out.resolve("loss.png"), "ControlNet training loss");
             o.printf("trained %d steps; ControlNet in %s, loss curve in %s%n", h.losses().size(),
                     t.out.resolve("controlnet"), t.out.resolve("loss.png"));
+            if (rcs > 0) {
+                o.println("Rare Class Sampling: times each class was drawn (" + t.out.resolve("rcs_times_sampled.json") + ")");
+                o.print(new String(java.nio.file.Files.readAllBytes(t.out.resolve("rcs_times_sampled.json")),
+                        java.nio.charset.StandardCharsets.UTF_8));
+                o.println();
+            }
             o.flush();
             return 0;
         }

@@ -121,9 +121,19 @@ class TrainCommandsTest {
         }
         var r = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", gta.toString(),
                 "--layout", "gta5", "--resolution", "64", "--steps", "2", "--batch", "1", "--lightweight",
-                "--embedding-channels", "8,16,32,64", "--checkpoint-every", "0", "--out", dir.resolve("cn-gta").toString());
+                "--embedding-channels", "8,16,32,64", "--checkpoint-every", "0", "--rcs", "0.01", "--rcs-min-pixels", "100",
+                "--out", dir.resolve("cn-gta").toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("data: gta5, 2 pairs"), r.out());
+        // Rare Class Sampling drew one class per sample: 2 steps x batch 1
+        var times = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                dir.resolve("cn-gta/rcs_times_sampled.json").toFile());
+        long drawn = 0;
+        for (var v : (Iterable<com.fasterxml.jackson.databind.JsonNode>) times::elements) {
+            drawn += v.asLong();
+        }
+        assertEquals(2, drawn, times.toString());
+        assertTrue(r.out().contains("Rare Class Sampling: times each class was drawn"), r.out());
         var bad = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", gta.toString(),
                 "--layout", "voc", "--out", dir.resolve("cn-bad").toString());
         assertEquals(2, bad.code());

@@ -8,6 +8,9 @@ import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.data.labels.CityscapesClasses;
+import dev.udadiffusion.data.rcs.DatasetStats;
+import dev.udadiffusion.data.rcs.RareClassSampler;
 import dev.udadiffusion.diffusion.clip.PromptEncoder;
 import dev.udadiffusion.diffusion.schedulers.DDPMScheduler;
 import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
@@ -25,32 +28,40 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * ControlNet training as diffusers' {@code train_controlnet.py}, with the thesis's choices: the (source) U-Net frozen,
  * one-hot trainId masks as conditioning, class-name prompts, optional prompt dropout, and the "lightweight" variant
- * that trains only the zero convolutions. Produces a diffusers ControlNet folder.
+ * that trains only the zero convolutions; optional Rare Class Sampling of the pairs (how often each class was drawn is
+ * written to {@code rcs_times_sampled.json}). Produces a diffusers ControlNet folder.
  */
 public final class ControlNetFineTuning {
 
     public record Options(Path data, MaskedImageData.Format format, String split, int resolution, long steps, int batch, int gradAccum, double lr, String lrSchedule,
-            long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb, boolean lightweight, long seed,
-            Path outDir, long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
+            long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb, boolean lightweight,
+            double rcsTemperature, long rcsMinPixels, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
+            long logEvery, boolean resume) {
 
         public Options withData(Path d, MaskedImageData.Format f, String s) {
             return new Options(d, f, s, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, lightweight, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+                    emptyPromptProb, lightweight, rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         /** diffusers defaults: lr 1e−5 constant, batch 4, clip 1.0, no prompt dropout. */
         public static Options defaults(Path data, Path outDir) {
-            return new Options(data, MaskedImageData.Format.FOLDER, null, 512, 1000, 4, 1, 1e-5, "constant", 0, 1.0, 1e-2, 0.0, false, 0, outDir, 500, 2, 50, false);
+            return new Options(data, MaskedImageData.Format.FOLDER, null, 512, 1000, 4, 1, 1e-5, "constant", 0, 1.0, 1e-2, 0.0, false, 0, 3000, 0, outDir, 500, 2, 50, false);
         }
 
         public Options with(long steps, int resolution, double lr, int batch) {
             return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, lightweight, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+                    emptyPromptProb, lightweight, rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        }
+
+        /** Rare Class Sampling of the training pairs (thesis: T = 0.01; 0 = uniform). */
+        public Options withRcs(double temperature, long minPixels) {
+            return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+                    emptyPromptProb, lightweight, temperature, minPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
 
         public Options withLightweight(boolean l) {
             return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, l, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+                    emptyPromptProb, l, rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
         }
     }
 
@@ -73,12 +84,16 @@ public final class ControlNetFineTuning {
                 o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
         Map<String, INDArray> promptCache = new HashMap<>();
+        // Rare Class Sampling (thesis §3.5.1, during ControlNet training too): pairs showing rare classes come more often
+        RareClassSampler rcs = o.rcsTemperature() > 0 ? new RareClassSampler(DatasetStats.of(data.listing(),
+                o.outDir().resolve(".rcs-stats")), o.rcsTemperature(), o.rcsMinPixels(), 0.5) : null;
         TrainingLoop.BatchSource source = (step, micro, rng) -> {
             List<INDArray> imgs = new ArrayList<>();
             List<INDArray> conds = new ArrayList<>();
             List<INDArray> ctx = new ArrayList<>();
             for (int b = 0; b < o.batch(); b++) {
-                MaskedImageData.Sample s = data.sample(rng.nextInt(data.size()), o.resolution(), true, true, rng);
+                int index = rcs != null ? rcs.sample(rng).index() : rng.nextInt(data.size());
+                MaskedImageData.Sample s = data.sample(index, o.resolution(), true, true, rng);
                 imgs.add(s.image());
                 conds.add(s.conditioning());
                 String prompt = o.emptyPromptProb() > 0 && rng.nextDouble() < o.emptyPromptProb() ? "" : s.prompt();
@@ -93,7 +108,19 @@ public final class ControlNetFineTuning {
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
                 o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()), listener);
         save(cn, o.outDir().resolve("controlnet"));
+        if (rcs != null) {
+            writeTimesSampled(o.outDir().resolve("rcs_times_sampled.json"), rcs.timesSampled());
+        }
         return h;
+    }
+
+    /** How often each class was drawn by Rare Class Sampling in this run (class name → count). */
+    static void writeTimesSampled(Path file, long[] times) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        for (int c = 0; c < times.length; c++) {
+            n.put(CityscapesClasses.name(c), times[c]);
+        }
+        AtomicFiles.writeString(file, n.toPrettyString());
     }
 
     /** Writes a diffusers ControlNet folder: config.json and diffusion_pytorch_model.safetensors. */

@@ -47,9 +47,11 @@ public final class MaskedImageData {
     private final LabelMapping mapping;
     private final List<String> skipped;
     private final boolean strict;
+    private final Datasets.Listing listing;
 
     private MaskedImageData(Datasets.Listing l, boolean strict) {
         this.strict = strict;
+        this.listing = l;
         this.name = l.name();
         this.samples = l.samples();
         this.mapping = l.mapping();
@@ -104,6 +106,11 @@ public final class MaskedImageData {
             throw new IllegalArgumentException(images + ": no images");
         }
         return new Datasets.Listing(dir.toString(), out, LabelMapping.CITYSCAPES, List.of());
+    }
+
+    /** The listing the pairs come from (for class statistics and Rare Class Sampling). */
+    public Datasets.Listing listing() {
+        return listing;
     }
 
     /** The dataset's name (e.g. {@code cityscapes/train}). */
