@@ -3,6 +3,7 @@ package dev.udadiffusion.cli;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
 import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
+import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
@@ -98,9 +99,14 @@ final class GenerateDatasetCommand implements Callable<Integer> {
         try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet)) {
             StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve(scheduler));
             Map<String, String> models = new LinkedHashMap<>();
+            Path unetWeights = unet != null ? unet : java.nio.file.Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
+            o.println("fingerprinting the U-Net and ControlNet weights (SHA-256) for the manifest");
+            o.flush();
             models.put("model", model.toAbsolutePath().toString());
-            models.put("unet", (unet != null ? unet : model).toAbsolutePath().toString());
+            models.put("unet", unetWeights.toAbsolutePath().toString());
+            models.put("unet_sha256", Fingerprints.sha256(unetWeights));
             models.put("controlnet", controlnet.toAbsolutePath().toString());
+            models.put("controlnet_sha256", Fingerprints.sha256(controlnet));
             Progress bar = new Progress(o, "generate", count);
             LabeledDatasetGenerator.Report r = LabeledDatasetGenerator.run(pipe, cn, masks, out, opts, models,
                     (done, total, id, prompt) -> bar.update(done, id));

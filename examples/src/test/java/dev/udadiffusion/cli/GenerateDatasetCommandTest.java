@@ -28,6 +28,9 @@ class GenerateDatasetCommandTest {
         assertTrue(r.out().contains("wrote 2 samples (0 already there)"), r.out());
         assertTrue(r.out().contains("Rare Class Sampling") && r.out().contains("motorcycle"), r.out());
         assertEquals(2, Files.readAllLines(out.resolve("manifest.jsonl")).size());
+        String line = Files.readAllLines(out.resolve("manifest.jsonl")).get(0);
+        assertTrue(line.contains("\"unet_sha256\":\"" + dev.udadiffusion.core.io.Fingerprints.sha256(sd.resolve("unet")) + "\"")
+                && line.contains("\"controlnet_sha256\""), line);
         var again = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
                 "--model", sd.toString(), "--controlnet", cn.toString(), "--count", "2", "--size", "128x64", "--steps", "2",
                 "--rcs-min-pixels", "20", "--out", out.toString());

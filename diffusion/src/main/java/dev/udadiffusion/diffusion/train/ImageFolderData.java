@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A folder of training images (PNG/JPEG, sorted by name) with captions from, in order of preference: a
+ * A folder of training images (PNG/JPEG, sub-folders included — e.g. Cityscapes' leftImg8bit/train — sorted by path)
+ * with captions from, in order of preference: a
  * {@code metadata.jsonl} of {@code {"file_name": …, "text": …}} lines (the Hugging Face imagefolder convention), a
  * {@code NAME.txt} next to each image, or a fixed prompt. Samples are resized (shorter side to the resolution),
  * cropped (random or centre) and optionally flipped, as diffusers' training scripts do.
@@ -62,13 +63,15 @@ public final class ImageFolderData {
                 }
             }
             List<Item> items = new ArrayList<>();
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.sorted().toList()) {
+            // sub-folders too (Cityscapes keeps leftImg8bit/train/CITY/*.png), in a stable order
+            try (Stream<Path> s = Files.walk(dir, 4)) {
+                for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
                     String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
                     if (!(n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"))) {
                         continue;
                     }
-                    String caption = meta.get(p.getFileName().toString());
+                    String rel = dir.relativize(p).toString().replace('\\', '/');
+                    String caption = meta.containsKey(rel) ? meta.get(rel) : meta.get(p.getFileName().toString());
                     Path txt = p.resolveSibling(p.getFileName().toString().replaceFirst("\\.[^.]+$", ".txt"));
                     if (caption == null && Files.isRegularFile(txt)) {
                         caption = Files.readString(txt).strip();

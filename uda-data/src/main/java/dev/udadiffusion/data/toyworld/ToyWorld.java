@@ -245,39 +245,57 @@ public final class ToyWorld {
         }
         Files.createDirectories(imgDir);
         Files.createDirectories(lblDir);
+        // a failure is recorded, not thrown, so that forEach returns only after every task has stopped: nothing can
+        // still be writing into the temporary folder when the caller deletes it
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
         IntStream.range(0, n).parallel().forEach(i -> {
-            Sample s = render(domain, split, i);
-            int[][] ids = new int[height][width];
-            long[] local = new long[CityscapesClasses.COUNT];
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    int t = s.trainIds()[y][x];
-                    ids[y][x] = t == CityscapesClasses.IGNORE ? CityscapesClasses.EGO_VEHICLE : CityscapesClasses.LABEL_IDS[t];
-                    if (t != CityscapesClasses.IGNORE) {
-                        local[t]++;
-                    }
-                }
+            if (failure.get() != null) {
+                return;
             }
-            if (domain == Domain.SOURCE) {
-                String stem = String.format("%05d", i);
-                Images.write(LabelMaps.grey(ids), lblDir.resolve(stem + ".png"));
-                Images.write(s.image(), imgDir.resolve(stem + ".png"));
-            } else {
-                String stem = "toy_000000_" + String.format("%06d", i);
-                Images.write(LabelMaps.grey(ids), lblDir.resolve(stem + "_gtFine_labelIds.png"));
-                Images.write(LabelMaps.grey(s.trainIds()), lblDir.resolve(stem + "_gtFine_labelTrainIds.png"));
-                Images.write(s.image(), imgDir.resolve(stem + "_leftImg8bit.png"));
-            }
-            synchronized (pixels) {
-                for (int c = 0; c < pixels.length; c++) {
-                    pixels[c] += local[c];
-                }
-                if (listener != null) {
-                    listener.progress(done.incrementAndGet(), total);
-                }
+            try {
+                writeSample(domain, split, i, imgDir, lblDir, pixels, done, total, listener);
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
             }
         });
+        if (failure.get() != null) {
+            throw failure.get();
+        }
         return pixels;
+    }
+
+    private void writeSample(Domain domain, String split, int i, Path imgDir, Path lblDir, long[] pixels,
+            AtomicInteger done, long total, Listener listener) {
+        Sample s = render(domain, split, i);
+        int[][] ids = new int[height][width];
+        long[] local = new long[CityscapesClasses.COUNT];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int t = s.trainIds()[y][x];
+                ids[y][x] = t == CityscapesClasses.IGNORE ? CityscapesClasses.EGO_VEHICLE : CityscapesClasses.LABEL_IDS[t];
+                if (t != CityscapesClasses.IGNORE) {
+                    local[t]++;
+                }
+            }
+        }
+        if (domain == Domain.SOURCE) {
+            String stem = String.format("%05d", i);
+            Images.write(LabelMaps.grey(ids), lblDir.resolve(stem + ".png"));
+            Images.write(s.image(), imgDir.resolve(stem + ".png"));
+        } else {
+            String stem = "toy_000000_" + String.format("%06d", i);
+            Images.write(LabelMaps.grey(ids), lblDir.resolve(stem + "_gtFine_labelIds.png"));
+            Images.write(LabelMaps.grey(s.trainIds()), lblDir.resolve(stem + "_gtFine_labelTrainIds.png"));
+            Images.write(s.image(), imgDir.resolve(stem + "_leftImg8bit.png"));
+        }
+        synchronized (pixels) {
+            for (int c = 0; c < pixels.length; c++) {
+                pixels[c] += local[c];
+            }
+            if (listener != null) {
+                listener.progress(done.incrementAndGet(), total);
+            }
+        }
     }
 
     /** Rows of (image | colourised label), enlarged ×2 with nearest neighbour. */
