@@ -5,6 +5,8 @@ import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
 import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
 import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.eval.Evaluator;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
 import dev.udadiffusion.diffusion.schedulers.Schedulers;
@@ -59,6 +61,9 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Option(names = "--scr-max", defaultValue = "20", description = "at most this many refinements per image (default: ${DEFAULT-VALUE})")
     int scrMax;
 
+    @Option(names = "--scr-accept", description = "SegFormer folder: keep a refinement only when this segmenter's IoU on the component improves")
+    Path scrAccept;
+
     @Option(names = "--steps", defaultValue = "20", description = "denoising steps (default: ${DEFAULT-VALUE})")
     int steps;
 
@@ -96,7 +101,13 @@ final class GenerateDatasetCommand implements Callable<Integer> {
                 controlScale, seed, rcs, rcsMinPixels, scr > 0 ? new SmallComponentsRefinement.Options(scr, scrMax, 3.0, 2) : null,
                 batch, "train", "generated");
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withUnet(unet);
-        try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet)) {
+        try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet);
+                SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {
+            SmallComponentsRefinement.Acceptor acceptor = judge == null ? null : (before, after, crop, mask) -> {
+                Evaluator.Options native0 = new Evaluator.Options(0, 0, 0, 0, null);
+                return SmallComponentsRefinement.componentIoU(Evaluator.predict(judge, after, native0), mask, crop)
+                        > SmallComponentsRefinement.componentIoU(Evaluator.predict(judge, before, native0), mask, crop);
+            };
             StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve(scheduler));
             Map<String, String> models = new LinkedHashMap<>();
             Path unetWeights = unet != null ? unet : java.nio.file.Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
@@ -109,7 +120,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
             models.put("controlnet_sha256", Fingerprints.sha256(controlnet));
             Progress bar = new Progress(o, "generate", count);
             LabeledDatasetGenerator.Report r = LabeledDatasetGenerator.run(pipe, cn, masks, out, opts, models,
-                    (done, total, id, prompt) -> bar.update(done, id));
+                    (done, total, id, prompt) -> bar.update(done, id), acceptor);
             bar.finish();
             o.printf("wrote %d samples (%d already there) to %s; SCR refinements: %d%n", r.written(), r.resumed(), out,
                     r.refinements());

@@ -20,25 +20,25 @@ class GenerateDatasetCommandTest {
         Path sd = TinyModels.stableDiffusion(dir);
         Path cn = TinyModels.controlNet(dir);
         Path out = dir.resolve("gen");
+        // the tiny SegFormer fixture judges refinements and scores alignment (the tiny models are untrained)
+        Path seg = Files.createDirectories(dir.resolve("segformer"));
+        Files.copy(TestData.reference("segformer_tiny").resolve("config.json"), seg.resolve("config.json"));
+        Files.copy(TestData.reference("segformer_tiny").resolve("weights.safetensors"), seg.resolve("model.safetensors"));
         var r = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
                 "--model", sd.toString(), "--unet", sd.resolve("unet").toString(), "--controlnet", cn.toString(),
                 "--count", "2", "--size", "128x64", "--steps", "2", "--rcs-min-pixels", "20", "--scr-max", "1",
-                "--batch", "2", "--out", out.toString());
+                "--batch", "2", "--scr-accept", seg.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("wrote 2 samples (0 already there)"), r.out());
         assertTrue(r.out().contains("Rare Class Sampling") && r.out().contains("motorcycle"), r.out());
         assertEquals(2, Files.readAllLines(out.resolve("manifest.jsonl")).size());
         String line = Files.readAllLines(out.resolve("manifest.jsonl")).get(0);
         assertTrue(line.contains("\"unet_sha256\":\"" + dev.udadiffusion.core.io.Fingerprints.sha256(sd.resolve("unet")) + "\"")
-                && line.contains("\"controlnet_sha256\""), line);
+                && line.contains("\"controlnet_sha256\"") && line.contains("\"scr_rejected\""), line);
         var again = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
                 "--model", sd.toString(), "--controlnet", cn.toString(), "--count", "2", "--size", "128x64", "--steps", "2",
                 "--rcs-min-pixels", "20", "--out", out.toString());
         assertTrue(again.out().contains("wrote 0 samples (2 already there)"), again.out());
-        // the tiny SegFormer fixture as the segmenter: the table and files exist (the tiny models are untrained)
-        Path seg = Files.createDirectories(dir.resolve("segformer"));
-        Files.copy(TestData.reference("segformer_tiny").resolve("config.json"), seg.resolve("config.json"));
-        Files.copy(TestData.reference("segformer_tiny").resolve("weights.safetensors"), seg.resolve("model.safetensors"));
         var a = SafetensorsCommandTest.run("eval-alignment", "--segmenter", seg.toString(), "--data", out.toString());
         assertEquals(0, a.code(), a.out() + a.err());
         assertTrue(a.out().contains("alignment mIoU") && a.out().contains("Road"), a.out());

@@ -86,6 +86,12 @@ public final class LabeledDatasetGenerator {
      */
     public static Report run(StableDiffusionPipeline pipe, ControlNetModel controlNet, Datasets.Listing masks, Path out,
             Options o, Map<String, String> models, Listener listener) {
+        return run(pipe, controlNet, masks, out, o, models, listener, null);
+    }
+
+    /** As above; SCR keeps a refinement only when {@code acceptor} (null: always) agrees. */
+    public static Report run(StableDiffusionPipeline pipe, ControlNetModel controlNet, Datasets.Listing masks, Path out,
+            Options o, Map<String, String> models, Listener listener, SmallComponentsRefinement.Acceptor acceptor) {
         controlNet.config().requireCompatible(pipe.unet().config(), models.getOrDefault("unet", "of the pipeline"));
         CityscapesWriter writer = new CityscapesWriter(out, o.split(), o.city());
         RareClassSampler rcs = o.rcsTemperature() > 0
@@ -112,13 +118,15 @@ public final class LabeledDatasetGenerator {
                     Job p = pending.get(b);
                     BufferedImage img = imgs.get(b);
                     int refined = 0;
+                    int rejected = 0;
                     if (o.scr() != null) {
                         SmallComponentsRefinement.Result r = SmallComponentsRefinement.refine(img, p.mask(), o.scr(),
                                 (cropMask, crop) -> generate(pipe, controlNet, List.of(new Job(p.index(), p.id(), p.file(),
                                         p.rcsClass(), cropMask, MaskPrompt.of(cropMask), p.seed() + 1 + crop.component().id())), o).get(0),
-                                null);
+                                acceptor);
                         img = r.image();
                         refined = (int) r.refined();
+                        rejected = r.crops().size() - refined;
                         refinements += refined;
                     }
                     Map<String, String> meta = new LinkedHashMap<>();
@@ -127,6 +135,7 @@ public final class LabeledDatasetGenerator {
                     meta.put("seed", Long.toString(p.seed()));
                     meta.put("prompt", p.prompt());
                     meta.put("scr_refined", Integer.toString(refined));
+                    meta.put("scr_rejected", Integer.toString(rejected));
                     meta.putAll(models);
                     writer.write(p.id(), img, p.mask(), meta);
                     written++;

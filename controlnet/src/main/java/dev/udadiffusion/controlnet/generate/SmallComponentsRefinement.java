@@ -44,10 +44,32 @@ public final class SmallComponentsRefinement {
         BufferedImage regenerate(int[][] cropMask, Crop crop);
     }
 
-    /** Decides whether a refined crop is kept (e.g. a segmenter's IoU on the component improved). */
+    /**
+     * Decides whether a refined crop is kept (e.g. a segmenter's IoU on the component improved, see
+     * {@link #componentIoU}); {@code mask} is the whole conditioning mask.
+     */
     @FunctionalInterface
     public interface Acceptor {
-        boolean accept(BufferedImage before, BufferedImage after, Crop crop);
+        boolean accept(BufferedImage before, BufferedImage after, Crop crop, int[][] mask);
+    }
+
+    /**
+     * IoU of the component's class between a prediction and the conditioning mask, inside the crop rectangle (1 when
+     * neither has the class there) — the score an acceptance check compares before and after a refinement.
+     */
+    public static double componentIoU(int[][] prediction, int[][] mask, Crop c) {
+        int k = c.component().label();
+        long inter = 0;
+        long union = 0;
+        for (int y = c.y0(); y < c.y0() + c.height(); y++) {
+            for (int x = c.x0(); x < c.x0() + c.width(); x++) {
+                boolean p = prediction[y][x] == k;
+                boolean m = mask[y][x] == k;
+                inter += p && m ? 1 : 0;
+                union += p || m ? 1 : 0;
+            }
+        }
+        return union == 0 ? 1.0 : inter / (double) union;
     }
 
     /** One planned refinement: the component and its crop rectangle (x0, y0, width, height) in image pixels. */
@@ -107,7 +129,7 @@ public final class SmallComponentsRefinement {
             BufferedImage full = regen.regenerate(cropMask(mask, c, image.getWidth(), image.getHeight()), c);
             BufferedImage patch = downscale(full, c.width(), c.height());
             BufferedImage next = paste(cur, patch, c, o.feather());
-            boolean ok = acceptor == null || acceptor.accept(cur, next, c);
+            boolean ok = acceptor == null || acceptor.accept(cur, next, c, mask);
             accepted.add(ok);
             if (ok) {
                 cur = next;

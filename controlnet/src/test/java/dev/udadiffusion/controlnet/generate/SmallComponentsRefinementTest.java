@@ -116,13 +116,27 @@ class SmallComponentsRefinementTest {
         assertEquals(200, r.image().getRGB(0, 0) & 255);
         // an acceptor that refuses everything leaves the image as it was
         SmallComponentsRefinement.Result none = SmallComponentsRefinement.refine(img, m, Options.THESIS,
-                (cm, c) -> flat(128, 64, 0xFFFFFF), (before, after, c) -> false);
+                (cm, c) -> flat(128, 64, 0xFFFFFF), (before, after, c, mk) -> false);
         assertEquals(0, none.refined());
         for (int y = 0; y < 64; y += 7) {
             for (int x = 0; x < 128; x += 5) {
                 assertEquals(0, none.image().getRGB(x, y) & 0xFFFFFF);
             }
         }
+    }
+
+    @Test
+    void componentIoUComparesTheClassInsideTheCrop() {
+        int[][] m = mask();
+        Crop person = SmallComponentsRefinement.plan(m, Options.THESIS).get(1); // label 11, 4x5 at (40, 40)
+        int[][] pred = new int[64][128];
+        assertEquals(0.0, SmallComponentsRefinement.componentIoU(pred, m, person)); // person nowhere predicted
+        fill(pred, 40, 40, 4, 5, 11);
+        assertEquals(1.0, SmallComponentsRefinement.componentIoU(pred, m, person));
+        fill(pred, 44, 40, 4, 5, 11); // 20 more predicted pixels beside it: 20 / 40
+        assertEquals(0.5, SmallComponentsRefinement.componentIoU(pred, m, person));
+        fill(pred, 0, 0, 3, 3, 11); // outside the crop: not counted
+        assertEquals(0.5, SmallComponentsRefinement.componentIoU(pred, m, person));
     }
 
     @Test
