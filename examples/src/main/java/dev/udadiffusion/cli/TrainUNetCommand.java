@@ -47,6 +47,21 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--cache-latents", description = "encode every image once (centre crop) and cache the latents in OUT")
     boolean cacheLatents;
 
+    @Option(names = "--class-data", description = "prior preservation: folder of class images (missing ones are generated first)")
+    Path classData;
+
+    @Option(names = "--class-prompt", defaultValue = "", description = "prompt of the class images (default: empty)")
+    String classPrompt;
+
+    @Option(names = "--prior-loss-weight", defaultValue = "1.0", description = "weight λ of the class loss (default: ${DEFAULT-VALUE})")
+    double priorWeight;
+
+    @Option(names = "--num-class-images", defaultValue = "100", description = "class images to have (default: ${DEFAULT-VALUE})")
+    int numClassImages;
+
+    @Option(names = "--class-steps", defaultValue = "50", description = "denoising steps when generating class images (default: ${DEFAULT-VALUE})")
+    int classSteps;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -56,7 +71,14 @@ final class TrainUNetCommand implements Callable<Integer> {
         try (StableDiffusion sd = StableDiffusion.load(t.model, StableDiffusion.Options.defaults().withTokenizer(t.tokenizer))) {
             UNetFineTuning.Options opts = new UNetFineTuning.Options(data, prompt, t.resolution, steps, t.batch, t.gradAccum,
                     lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, centerCrop, !noFlip, t.seed,
-                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume).withEmaAndCache(emaDecay, cacheLatents);
+                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume).withEmaAndCache(emaDecay, cacheLatents)
+                    .withPrior(classData == null ? null
+                            : new UNetFineTuning.Prior(classData, classPrompt, priorWeight, numClassImages, classSteps));
+            if (classData != null) {
+                o.printf("prior preservation: %d class images in %s (missing ones are generated first), weight %s%n",
+                        numClassImages, classData, priorWeight);
+                o.flush();
+            }
             TrainingLoop.History h = UNetFineTuning.run(sd.unet(), sd.vae(), new PromptEncoder(sd.tokenizer(), sd.textModel()),
                     sd.schedulerConfig(), opts, new TrainListener(o, t.logEvery));
             o.println();

@@ -34,7 +34,23 @@ public final class UNetFineTuning {
     public record Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
             String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
             boolean centerCrop, boolean flip, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume, double emaDecay, boolean cacheLatents) {
+            long logEvery, boolean resume, double emaDecay, boolean cacheLatents, Prior prior) {
+
+        public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
+                String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
+                boolean centerCrop, boolean flip, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
+                long logEvery, boolean resume, double emaDecay, boolean cacheLatents) {
+            this(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
+                    emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume,
+                    emaDecay, cacheLatents, null);
+        }
+
+        /** DreamBooth's prior preservation (null: off). */
+        public Options withPrior(Prior p) {
+            return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
+                    weightDecay, emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints,
+                    logEvery, resume, emaDecay, cacheLatents, p);
+        }
 
         public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
                 String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
@@ -48,7 +64,7 @@ public final class UNetFineTuning {
         public Options withEmaAndCache(double ema, boolean cache) {
             return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
                     weightDecay, emptyPromptProb, centerCrop || cache, flip, seed, outDir, checkpointEvery, keepCheckpoints,
-                    logEvery, resume, ema, cache);
+                    logEvery, resume, ema, cache, prior);
         }
 
         /** lr 2e−6 constant, batch 1, 400 steps, resolution 512, as the DreamBooth script defaults. */
@@ -69,7 +85,43 @@ public final class UNetFineTuning {
         }
     }
 
+    /**
+     * DreamBooth prior preservation: every batch also holds {@code batch} class images (captioned {@code prompt}),
+     * and the loss is mse(instance) + {@code weight} · mse(class). Missing class images (fewer than {@code count} in
+     * {@code data}) are generated first by the model being fine-tuned, before any step, with {@code steps} DDIM steps
+     * and guidance 7.5 (as diffusers' train_dreambooth.py does), as {@code class-NNNNN.png}.
+     */
+    public record Prior(Path data, String prompt, double weight, int count, int steps) {
+        public Prior {
+            if (count < 1 || weight < 0 || steps < 1) {
+                throw new IllegalArgumentException("prior preservation: count " + count + ", weight " + weight + ", steps " + steps);
+            }
+        }
+    }
+
     private UNetFineTuning() {
+    }
+
+    /** Generates the class images {@code prior} still lacks with the (not yet fine-tuned) model. */
+    static void ensureClassImages(Prior prior, UNet2DConditionModel unet, AutoencoderKL vae, PromptEncoder prompts,
+            SchedulerConfig cfg, int resolution, long seed) {
+        try {
+            java.nio.file.Files.createDirectories(prior.data());
+            long have;
+            try (var s = java.nio.file.Files.list(prior.data())) {
+                have = s.filter(f -> f.getFileName().toString().toLowerCase(java.util.Locale.ROOT).matches(".*\\.(png|jpe?g)")).count();
+            }
+            var pipe = new dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline(prompts, unet, vae,
+                    () -> new dev.udadiffusion.diffusion.schedulers.DDIMScheduler(cfg));
+            for (long i = have; i < prior.count(); i++) {
+                var req = new dev.udadiffusion.diffusion.pipeline.GenerationRequest(List.of(prior.prompt()), null,
+                        resolution, resolution, prior.steps(), 7.5, seed + i, null, 0, null, null);
+                dev.udadiffusion.core.image.Images.write(dev.udadiffusion.core.image.Images.fromUnitTensor(
+                        pipe.generate(req).images().slice(0)), prior.data().resolve(String.format("class-%05d.png", i)));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(prior.data() + ": " + e.getMessage(), e);
+        }
     }
 
     public static TrainingLoop.History run(UNet2DConditionModel unet, AutoencoderKL vae, PromptEncoder prompts,
@@ -81,6 +133,14 @@ public final class UNetFineTuning {
             throw new IllegalArgumentException("resolution " + o.resolution() + " must be a multiple of "
                     + f * unet.config().sizeMultiple());
         }
+        ImageFolderData classData = null;
+        if (o.prior() != null) {
+            if (o.cacheLatents()) {
+                throw new IllegalArgumentException("prior preservation and cached latents do not go together yet");
+            }
+            ensureClassImages(o.prior(), unet, vae, prompts, noiseConfig, o.resolution(), o.seed());
+            classData = ImageFolderData.open(o.prior().data(), o.prior().prompt());
+        }
         long lh = o.resolution() / f;
         // text embeddings once per distinct caption (the text encoder is frozen)
         Map<String, INDArray> emb = new HashMap<>();
@@ -88,13 +148,21 @@ public final class UNetFineTuning {
             emb.computeIfAbsent(it.caption(), c -> prompts.encode(List.of(c), 0));
         }
         INDArray empty = emb.computeIfAbsent("", c -> prompts.encode(List.of(c), 0));
-        TrainingGraph g = UNetTraining.graph(unet, lh, lh, k -> true);
+        if (classData != null) {
+            for (ImageFolderData.Item it : classData.items()) {
+                emb.computeIfAbsent(it.caption(), c -> prompts.encode(List.of(c), 0));
+            }
+        }
+        TrainingGraph g = o.prior() != null ? UNetTraining.weightedGraph(unet, lh, lh, k -> true)
+                : UNetTraining.graph(unet, lh, lh, k -> true);
         List<String> names = new ArrayList<>(g.trainable().keySet());
         AdamW adam = new AdamW(List.of(new AdamW.Group("unet", names, 1.0, o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
         LatentCache cache = o.cacheLatents() ? LatentCache.build(data, vae, o.resolution(), o.flip(),
                 o.outDir().resolve("latent-cache.safetensors")) : null;
-        TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, vae, noise, emb, empty, o, rng, cache);
+        ImageFolderData classes = classData;
+        TrainingLoop.BatchSource source = (step, micro, rng) -> classes == null ? batch(data, vae, noise, emb, empty, o, rng, cache)
+                : priorBatch(data, classes, vae, noise, emb, empty, o, rng);
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
                 o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume(), o.emaDecay()), listener);
         if (h.ema() != null) {
@@ -135,6 +203,30 @@ public final class UNetFineTuning {
         }
         INDArray latents = NoiseBatch.latents(mean, std, vae.config().scalingFactor(), rng);
         return NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
+    }
+
+    /** {@code batch} instance then {@code batch} class samples, weighted 2 and 2λ (see {@link UNetTraining#weightedGraph}). */
+    private static Map<String, INDArray> priorBatch(ImageFolderData data, ImageFolderData classes, AutoencoderKL vae,
+            DDPMScheduler noise, Map<String, INDArray> emb, INDArray empty, Options o, Rng rng) {
+        List<INDArray> images = new ArrayList<>();
+        List<INDArray> ctx = new ArrayList<>();
+        for (ImageFolderData d : List.of(data, classes)) {
+            for (int b = 0; b < o.batch(); b++) {
+                int i = rng.nextInt(d.size());
+                images.add(d.sample(i, o.resolution(), !o.centerCrop(), o.flip(), rng));
+                boolean drop = d == data && o.emptyPromptProb() > 0 && rng.nextDouble() < o.emptyPromptProb();
+                ctx.add(drop ? empty : emb.get(d.items().get(i).caption()));
+            }
+        }
+        AutoencoderKL.Posterior post = vae.encode(Nd4j.concat(0, images.toArray(new INDArray[0])));
+        INDArray latents = NoiseBatch.latents(post.mean(), post.std(), vae.config().scalingFactor(), rng);
+        Map<String, INDArray> feeds = NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
+        float[] w = new float[2 * o.batch()];
+        for (int b = 0; b < w.length; b++) {
+            w[b] = b < o.batch() ? 2f : (float) (2 * o.prior().weight());
+        }
+        feeds.put(UNetTraining.LOSS_WEIGHT, Nd4j.createFromArray(w).reshape(w.length, 1, 1, 1));
+        return feeds;
     }
 
     /** Writes a diffusers unet/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */

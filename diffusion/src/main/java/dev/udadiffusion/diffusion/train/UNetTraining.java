@@ -22,11 +22,26 @@ public final class UNetTraining {
     public static final String TARGET = "target";
     public static final String PRED = "pred";
     public static final String LOSS = "loss";
+    /** Per-sample loss weights [B, 1, 1, 1] of the {@link #weightedGraph}. */
+    public static final String LOSS_WEIGHT = "loss_weight";
 
     private UNetTraining() {
     }
 
     public static TrainingGraph graph(UNet2DConditionModel unet, long h, long w, Predicate<String> trainable) {
+        return build(unet, h, w, trainable, false);
+    }
+
+    /**
+     * As {@link #graph}, with {@code loss} = mean(w_b · (pred − target)²) for per-sample weights {@code loss_weight}
+     * — DreamBooth's prior preservation: instance half weighted 2, class half 2λ gives mse(instance) + λ·mse(prior).
+     */
+    public static TrainingGraph weightedGraph(UNet2DConditionModel unet, long h, long w, Predicate<String> trainable) {
+        return build(unet, h, w, trainable, true);
+    }
+
+    private static TrainingGraph build(UNet2DConditionModel unet, long h, long w, Predicate<String> trainable,
+            boolean weighted) {
         SameDiff sd = Graphs.newSameDiff();
         Params p = Params.shared(sd, unet.params());
         var c = unet.config();
@@ -36,7 +51,11 @@ public final class UNetTraining {
         SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, c.outChannels(), h, w);
         SDVariable pred = sd.identity(PRED, unet.buildOn(p, noisy, t, ctx, null, null, h, w));
         SDVariable d = pred.sub(target);
-        d.mul(d).mean(LOSS);
+        SDVariable sq = d.mul(d);
+        if (weighted) {
+            sq = sq.mul(sd.placeHolder(LOSS_WEIGHT, DataType.FLOAT, -1, 1, 1, 1));
+        }
+        sq.mean(LOSS);
         Map<String, String> train = new LinkedHashMap<>();
         for (String k : p.specs().keySet()) {
             if (trainable.test(k)) {

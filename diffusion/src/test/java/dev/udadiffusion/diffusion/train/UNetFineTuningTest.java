@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.diffusion.clip.CLIPTextConfig;
 import dev.udadiffusion.diffusion.clip.CLIPTextModel;
@@ -132,6 +133,53 @@ class UNetFineTuningTest {
             double first = h.losses().subList(0, 10).stream().mapToDouble(d -> d).average().orElseThrow();
             double last = h.losses().subList(30, 40).stream().mapToDouble(d -> d).average().orElseThrow();
             assertTrue(last < first, "loss did not decrease: first-10 mean " + first + ", last-10 mean " + last);
+        }
+    }
+
+    @Test
+    void weightedLossIsTheMeanOfWeightedSquaredErrors() {
+        try (Models m = tiny()) {
+            TrainingGraph plain = UNetTraining.graph(m.unet(), 8, 8, k -> true);
+            TrainingGraph weighted = UNetTraining.weightedGraph(m.unet(), 8, 8, k -> true);
+            org.nd4j.linalg.api.ndarray.INDArray noisy = new dev.udadiffusion.core.random.Rng(1).gaussian(2, 4, 8, 8);
+            org.nd4j.linalg.api.ndarray.INDArray target = new dev.udadiffusion.core.random.Rng(2).gaussian(2, 4, 8, 8);
+            org.nd4j.linalg.api.ndarray.INDArray ctx = m.prompts().encode(java.util.List.of("a", "b"), 0);
+            org.nd4j.linalg.api.ndarray.INDArray t = org.nd4j.linalg.factory.Nd4j.createFromArray(10f, 500f);
+            java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> feeds = new java.util.HashMap<>(java.util.Map.of(
+                    UNetTraining.NOISY, noisy, UNetTraining.TARGET, target, UNet2DConditionModel.CONTEXT, ctx,
+                    UNet2DConditionModel.TIMESTEPS, t));
+            double all = plain.sd().output(feeds, UNetTraining.LOSS).get(UNetTraining.LOSS).getDouble(0);
+            feeds.put(UNetTraining.LOSS_WEIGHT, org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 1, 1, 1));
+            assertEquals(all, weighted.sd().output(feeds, UNetTraining.LOSS).get(UNetTraining.LOSS).getDouble(0), 1e-6 * all);
+            // weights (2, 0) over a batch of 2: exactly the first sample's MSE (its own batch of one)
+            feeds.put(UNetTraining.LOSS_WEIGHT, org.nd4j.linalg.factory.Nd4j.createFromArray(2f, 0f).reshape(2, 1, 1, 1));
+            double first = weighted.sd().output(feeds, UNetTraining.LOSS).get(UNetTraining.LOSS).getDouble(0);
+            java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> one = java.util.Map.of(
+                    UNetTraining.NOISY, noisy.slice(0).reshape(1, 4, 8, 8), UNetTraining.TARGET, target.slice(0).reshape(1, 4, 8, 8),
+                    UNet2DConditionModel.CONTEXT, ctx.slice(0).reshape(1, ctx.size(1), ctx.size(2)),
+                    UNet2DConditionModel.TIMESTEPS, org.nd4j.linalg.factory.Nd4j.createFromArray(10f));
+            assertEquals(plain.sd().output(one, UNetTraining.LOSS).get(UNetTraining.LOSS).getDouble(0), first, 1e-5 * first);
+        }
+    }
+
+    @Test
+    void priorPreservationGeneratesMissingClassImagesAndTrains() throws Exception {
+        Path classes = Files.createDirectories(dir.resolve("class-images"));
+        Path out = dir.resolve("run-prior");
+        try (Models m = tiny()) {
+            UNetFineTuning.Options o = UNetFineTuning.Options.defaults(data, out).with(2, 64, 1e-4, 1)
+                    .withPrior(new UNetFineTuning.Prior(classes, "a street", 1.0, 2, 2));
+            TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), o, (s, t, r, sps) -> { });
+            assertEquals(2, h.losses().size());
+            assertTrue(h.losses().stream().allMatch(l -> Double.isFinite(l) && l > 0), h.losses().toString());
+            assertTrue(Files.isRegularFile(classes.resolve("class-00000.png")) && Files.isRegularFile(classes.resolve("class-00001.png")));
+            long stamp = Files.getLastModifiedTime(classes.resolve("class-00001.png")).toMillis();
+            // enough class images now: none is generated again
+            UNetFineTuning.ensureClassImages(o.prior(), m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), 64, 0);
+            assertEquals(stamp, Files.getLastModifiedTime(classes.resolve("class-00001.png")).toMillis());
+            try (var s = Files.list(classes)) {
+                assertEquals(2, s.count());
+            }
         }
     }
 }
