@@ -181,20 +181,7 @@ final class RealStyle implements Style {
     }
 
     static int[] color(Shape s) {
-        if (s.part() == Part.HOOD) {
-            return HOOD;
-        }
-        boolean vehicle = s.trainId() >= Scene.CAR && s.trainId() <= Scene.TRAIN;
-        if (s.part() == Part.WHEEL && (vehicle || s.trainId() >= Scene.MOTORCYCLE)) {
-            return TYRE;
-        }
-        if (s.part() == Part.CABIN && s.trainId() == Scene.CAR) {
-            return GLASS;
-        }
-        if (s.part() == Part.HEAD) {
-            return SKIN;
-        }
-        return Style.pick(PALETTE[s.trainId()], s.tone());
+        return Style.color(s, PALETTE, GLASS, TYRE, SKIN, HOOD);
     }
 
     private static double[] scale(int[] c, double f) {

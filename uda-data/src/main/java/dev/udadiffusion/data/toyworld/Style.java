@@ -30,6 +30,27 @@ interface Style {
         return v < 0 ? 0 : v > 1 ? 1 : v;
     }
 
+    /**
+     * A shape's base colour: the fixed part colours (hood, tyres, car glass, skin) where they apply, else the class
+     * palette entry chosen by the instance tone.
+     */
+    static int[] color(Shape s, int[][][] palette, int[] glass, int[] tyre, int[] skin, int[] hood) {
+        if (s.part() == Shape.Part.HOOD) {
+            return hood;
+        }
+        boolean vehicle = s.trainId() >= Scene.CAR && s.trainId() <= Scene.TRAIN;
+        if (s.part() == Shape.Part.WHEEL && (vehicle || s.trainId() >= Scene.MOTORCYCLE)) {
+            return tyre;
+        }
+        if (s.part() == Shape.Part.CABIN && s.trainId() == Scene.CAR) {
+            return glass;
+        }
+        if (s.part() == Shape.Part.HEAD) {
+            return skin;
+        }
+        return pick(palette[s.trainId()], s.tone());
+    }
+
     /** One of {@code palette}'s colours by a tone in [0, 1). */
     static int[] pick(int[][] palette, double tone) {
         return palette[Math.min(palette.length - 1, (int) (tone * palette.length))];
