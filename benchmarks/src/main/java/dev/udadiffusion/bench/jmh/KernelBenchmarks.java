@@ -60,9 +60,18 @@ public class KernelBenchmarks {
             this.x = x;
         }
 
+        private INDArray last;
+
+        /**
+         * One call; the previous call's output is closed first, as a caller that is done with a result does (ND4J
+         * otherwise frees its off-heap memory only at GC, and every call would touch fresh pages).
+         */
         INDArray run() {
-            INDArray r = sd.output(Map.of("x", x), out).get(out);
-            return r;
+            if (last != null) {
+                last.close();
+            }
+            last = sd.output(Map.of("x", x), out).get(out);
+            return last;
         }
     }
 
