@@ -48,14 +48,12 @@ final class EvalAlignmentCommand implements Callable<Integer> {
         Path dir = out != null ? out : data;
         o.printf("generated: %s, %d images%n", data, set.samples().size());
         try (SegformerModel m = SegformerModel.load(segmenter)) {
-            Progress bar = new Progress(o, "segment", set.samples().size());
-            ConfusionMatrix cm = Evaluator.run(m, set, new Evaluator.Options(wh[0], wh[1], 0, 0, null),
-                    (done, total, s) -> bar.update(done, ""));
-            bar.finish();
+            ConfusionMatrix cm = SegformerCommand.Eval.evaluate(o, "segment", m, set,
+                    new Evaluator.Options(wh[0], wh[1], 0, 0, null));
             o.println("alignment (IoU of the segmenter's predictions against the conditioning masks):");
             o.println(IoUReport.table(cm));
-            IoUReport.writeCsv(cm, dir.resolve("alignment.csv"));
-            IoUReport.writeChart(cm, dir.resolve("alignment.png"), "alignment IoU per class, " + data.getFileName());
+            SegformerCommand.Eval.report(cm, dir.resolve("alignment.csv"), dir.resolve("alignment.png"),
+                    "alignment IoU per class, " + data.getFileName());
             o.printf("alignment mIoU %.1f; table in %s%n", 100 * cm.meanIoU(), dir.resolve("alignment.csv"));
             o.flush();
             return 0;

@@ -103,11 +103,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withUnet(unet);
         try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet);
                 SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {
-            SmallComponentsRefinement.Acceptor acceptor = judge == null ? null : (before, after, crop, mask) -> {
-                Evaluator.Options native0 = new Evaluator.Options(0, 0, 0, 0, null);
-                return SmallComponentsRefinement.componentIoU(Evaluator.predict(judge, after, native0), mask, crop)
-                        > SmallComponentsRefinement.componentIoU(Evaluator.predict(judge, before, native0), mask, crop);
-            };
+            SmallComponentsRefinement.Acceptor acceptor = judge == null ? null : new SegmenterAcceptor(judge);
             StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve(scheduler));
             Map<String, String> models = new LinkedHashMap<>();
             Path unetWeights = unet != null ? unet : java.nio.file.Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
@@ -129,6 +125,34 @@ final class GenerateDatasetCommand implements Callable<Integer> {
             o.printf("manifest %s, grid %s%n", r.manifest(), out.resolve("samples_grid.png"));
             o.flush();
             return 0;
+        }
+    }
+
+    /**
+     * Keeps a refinement when the segmenter's IoU on the component improves. "before" is usually the image the
+     * previous call returned as "after", so that prediction is reused instead of segmenting the same image twice.
+     */
+    private static final class SegmenterAcceptor implements SmallComponentsRefinement.Acceptor {
+        private static final Evaluator.Options NATIVE = new Evaluator.Options(0, 0, 0, 0, null);
+        private final SegformerModel judge;
+        private java.awt.image.BufferedImage lastImage;
+        private int[][] lastPrediction;
+
+        SegmenterAcceptor(SegformerModel judge) {
+            this.judge = judge;
+        }
+
+        @Override
+        public boolean accept(java.awt.image.BufferedImage before, java.awt.image.BufferedImage after,
+                SmallComponentsRefinement.Crop crop, int[][] mask) {
+            int[][] pb = before == lastImage ? lastPrediction : Evaluator.predict(judge, before, NATIVE);
+            int[][] pa = Evaluator.predict(judge, after, NATIVE);
+            boolean better = SmallComponentsRefinement.componentIoU(pa, mask, crop)
+                    > SmallComponentsRefinement.componentIoU(pb, mask, crop);
+            // an accepted "after" is the next call's "before"; a rejected one leaves "before" current
+            lastImage = better ? after : before;
+            lastPrediction = better ? pa : pb;
+            return better;
         }
     }
 }

@@ -184,17 +184,28 @@ final class SegformerCommand implements Runnable {
             Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "val");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
             try (SegformerModel m = SegformerModel.load(model)) {
-                Progress bar = new Progress(o, "eval", set.samples().size());
-                ConfusionMatrix cm = Evaluator.run(m, set, new Evaluator.Options(wh[0], wh[1], ws[0], ws[1], predictions),
-                        (done, total, s) -> bar.update(done, ""));
-                bar.finish();
+                ConfusionMatrix cm = evaluate(o, "eval", m, set, new Evaluator.Options(wh[0], wh[1], ws[0], ws[1], predictions));
                 o.println(IoUReport.table(cm));
-                IoUReport.writeCsv(cm, out.resolve("iou.csv"));
-                IoUReport.writeChart(cm, out.resolve("iou.png"), "IoU per class, " + set.name());
+                report(cm, out.resolve("iou.csv"), out.resolve("iou.png"), "IoU per class, " + set.name());
                 o.printf("IoU table in %s, chart in %s%n", out.resolve("iou.csv"), out.resolve("iou.png"));
                 o.flush();
                 return 0;
             }
+        }
+
+        /** Evaluates with a progress bar named {@code label}. */
+        static ConfusionMatrix evaluate(PrintWriter o, String label, SegformerModel m, Datasets.Listing set,
+                Evaluator.Options opts) {
+            Progress bar = new Progress(o, label, set.samples().size());
+            ConfusionMatrix cm = Evaluator.run(m, set, opts, (done, total, s) -> bar.update(done, ""));
+            bar.finish();
+            return cm;
+        }
+
+        /** The IoU table as CSV and bar chart. */
+        static void report(ConfusionMatrix cm, Path csv, Path chart, String title) {
+            IoUReport.writeCsv(cm, csv);
+            IoUReport.writeChart(cm, chart, title);
         }
 
         static int[] pair(CommandLine.Model.CommandSpec spec, String v, String sep, String option) {

@@ -211,15 +211,7 @@ public final class Augment {
     /** Separable Gaussian blur with standard deviation {@code sigma} pixels (kernel radius ⌈3σ⌉, edges clamped). */
     public static BufferedImage blur(BufferedImage img, double sigma) {
         int r = Math.max(1, (int) Math.ceil(3 * sigma));
-        double[] k = new double[2 * r + 1];
-        double sum = 0;
-        for (int i = -r; i <= r; i++) {
-            k[i + r] = Math.exp(-i * i / (2 * sigma * sigma));
-            sum += k[i + r];
-        }
-        for (int i = 0; i < k.length; i++) {
-            k[i] /= sum;
-        }
+        double[] k = gaussianKernel(sigma, r);
         int w = img.getWidth();
         int h = img.getHeight();
         double[][][] tmp = new double[3][h][w];
@@ -267,5 +259,19 @@ public final class Augment {
             }
         }
         return out;
+    }
+
+    /** Normalised 1-D Gaussian weights for offsets −radius … radius. */
+    public static double[] gaussianKernel(double sigma, int radius) {
+        double[] k = new double[2 * radius + 1];
+        double sum = 0;
+        for (int i = -radius; i <= radius; i++) {
+            k[i + radius] = Math.exp(-i * i / (2 * sigma * sigma));
+            sum += k[i + radius];
+        }
+        for (int i = 0; i < k.length; i++) {
+            k[i] /= sum;
+        }
+        return k;
     }
 }

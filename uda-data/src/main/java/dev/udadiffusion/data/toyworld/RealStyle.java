@@ -200,15 +200,7 @@ final class RealStyle implements Style {
 
     /** Separable Gaussian blur ({@link #BLUR_SIGMA} px, radius 2), edges clamped. */
     private static float[][][] blur(float[][][] img) {
-        double[] k = new double[5];
-        double sum = 0;
-        for (int i = -2; i <= 2; i++) {
-            k[i + 2] = Math.exp(-i * i / (2 * BLUR_SIGMA * BLUR_SIGMA));
-            sum += k[i + 2];
-        }
-        for (int i = 0; i < 5; i++) {
-            k[i] /= sum;
-        }
+        double[] k = dev.udadiffusion.data.augment.Augment.gaussianKernel(BLUR_SIGMA, 2);
         int h = img[0].length;
         int w = img[0][0].length;
         float[][][] tmp = new float[3][h][w];
