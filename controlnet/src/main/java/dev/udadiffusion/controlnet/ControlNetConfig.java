@@ -22,17 +22,23 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
 
     public ControlNetConfig {
         conditioningEmbeddingOutChannels = List.copyOf(conditioningEmbeddingOutChannels);
-        int f = 1 << (conditioningEmbeddingOutChannels.size() - 1);
+        if (conditioningEmbeddingOutChannels.isEmpty()) {
+            throw new IllegalArgumentException("conditioning_embedding_out_channels is empty");
+        }
         if (conditioningChannels < 1) {
             throw new IllegalArgumentException("conditioning_channels must be positive");
         }
         if (!channelOrder.equals("rgb") && !channelOrder.equals("bgr")) {
             throw new IllegalArgumentException("controlnet_conditioning_channel_order=" + channelOrder + " (rgb or bgr)");
         }
-        if (f != 8) {
-            throw new IllegalArgumentException("conditioning_embedding_out_channels " + conditioningEmbeddingOutChannels
-                    + " downsample by " + f + "; it must match the VAE factor 8");
-        }
+    }
+
+    /**
+     * How much the conditioning embedding downsamples the control image (8 for SD's 16/32/96/256): it has to equal the
+     * VAE's latent factor, so a ControlNet for a ×4 toy VAE has three conditioning blocks.
+     */
+    public int downscale() {
+        return 1 << (conditioningEmbeddingOutChannels.size() - 1);
     }
 
     public static ControlNetConfig read(Path file) {

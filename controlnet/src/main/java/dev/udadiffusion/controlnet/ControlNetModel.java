@@ -135,7 +135,8 @@ public final class ControlNetModel implements AutoCloseable {
         SDVariable sample = sd.placeHolder(UNet2DConditionModel.SAMPLE, DataType.FLOAT, -1, u.inChannels(), h, w);
         SDVariable timesteps = sd.placeHolder(UNet2DConditionModel.TIMESTEPS, DataType.FLOAT, -1);
         SDVariable context = sd.placeHolder(UNet2DConditionModel.CONTEXT, DataType.FLOAT, -1, -1, u.crossDim());
-        SDVariable cond = sd.placeHolder(COND, DataType.FLOAT, -1, config.conditioningChannels(), h * 8, w * 8);
+        SDVariable cond = sd.placeHolder(COND, DataType.FLOAT, -1, config.conditioningChannels(), h * config.downscale(),
+                w * config.downscale());
         SDVariable scales = sd.placeHolder(SCALES, DataType.FLOAT, -1); // one scale per residual (13 for SD1.5)
         List<SDVariable> res = buildOn(p, sample, timesteps, context, cond, scales, h, w);
         for (int i = 0; i < res.size() - 1; i++) {
@@ -200,9 +201,11 @@ public final class ControlNetModel implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             s[i] = (float) (guessMode ? Math.pow(10, -1 + (double) i / (n - 1)) * scale : scale);
         }
-        if (cond.size(0) != sample.size(0) || cond.size(2) != sample.size(2) * 8 || cond.size(3) != sample.size(3) * 8) {
+        int f = config.downscale();
+        if (cond.size(0) != sample.size(0) || cond.size(2) != sample.size(2) * f || cond.size(3) != sample.size(3) * f) {
             throw new IllegalArgumentException("conditioning image " + java.util.Arrays.toString(cond.shape())
-                    + " does not match latents " + java.util.Arrays.toString(sample.shape()) + " (batch, 8x size)");
+                    + " does not match latents " + java.util.Arrays.toString(sample.shape()) + " (batch, " + f
+                    + "x size: the ControlNet's conditioning embedding must downsample as much as the VAE)");
         }
         INDArray c = cond;
         if (config.channelOrder().equals("bgr")) { // torch.flip(cond, dims=[1])

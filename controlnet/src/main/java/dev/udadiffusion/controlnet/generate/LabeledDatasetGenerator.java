@@ -189,11 +189,12 @@ public final class LabeledDatasetGenerator {
     /** Denoises a batch; each sample's starting noise comes from its own seed. */
     static List<BufferedImage> generate(StableDiffusionPipeline pipe, ControlNetModel cn, List<Job> jobs, Options o) {
         long c = pipe.unet().config().inChannels();
+        int f = pipe.vae().config().downscale();
         List<INDArray> noise = new ArrayList<>();
         List<INDArray> cond = new ArrayList<>();
         List<String> prompts = new ArrayList<>();
         for (Job j : jobs) {
-            noise.add(new Rng(j.seed()).gaussian(1, c, o.height() / 8, o.width() / 8));
+            noise.add(new Rng(j.seed()).gaussian(1, c, o.height() / f, o.width() / f));
             cond.add(SegmentationConditioning.oneHot(j.mask()));
             prompts.add(j.prompt());
         }

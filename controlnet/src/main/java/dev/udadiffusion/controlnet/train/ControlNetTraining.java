@@ -43,7 +43,8 @@ public final class ControlNetTraining {
         SDVariable noisy = sd.placeHolder(NOISY, DataType.FLOAT, -1, c.inChannels(), h, w);
         SDVariable t = sd.placeHolder(UNet2DConditionModel.TIMESTEPS, DataType.FLOAT, -1);
         SDVariable ctx = sd.placeHolder(UNet2DConditionModel.CONTEXT, DataType.FLOAT, -1, -1, c.crossDim());
-        SDVariable cond = sd.placeHolder(ControlNetModel.COND, DataType.FLOAT, -1, cn.config().conditioningChannels(), h * 8, w * 8);
+        SDVariable cond = sd.placeHolder(ControlNetModel.COND, DataType.FLOAT, -1, cn.config().conditioningChannels(),
+                h * cn.config().downscale(), w * cn.config().downscale());
         SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, c.outChannels(), h, w);
         int n = unet.skipCount() + 1;
         float[] s = new float[n];

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * What to generate. Prompts give the batch size; {@code negativePrompts} null means "" for each. {@code latents}, when
- * given ([B, 4, H/8, W/8]), replace the seeded initial noise (they are still multiplied by the scheduler's init σ).
+ * given ([B, 4, H/f, W/f] for the VAE factor f, 8 in SD), replace the seeded initial noise (they are still multiplied by the scheduler's init σ).
  * {@code promptEmbeds}/{@code negativeEmbeds}, when given, replace the text encoder.
  */
 public record GenerationRequest(List<String> prompts, List<String> negativePrompts, int height, int width, int steps,

@@ -78,8 +78,12 @@ public final class StableDiffusionPipeline {
         s.setTimesteps(req.steps());
         double[] ts = s.timesteps();
         Rng rng = new Rng(req.seed());
-        long h = req.height() / 8;
-        long w = req.width() / 8;
+        int f = vae.config().downscale();
+        if (req.height() % f != 0 || req.width() % f != 0) {
+            throw new IllegalArgumentException(req.width() + "x" + req.height() + " is not a multiple of the VAE's factor " + f);
+        }
+        long h = req.height() / f;
+        long w = req.width() / f;
         long c = unet.config().inChannels();
         INDArray x;
         INDArray init = null;

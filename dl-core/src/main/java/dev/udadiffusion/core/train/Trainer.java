@@ -19,7 +19,13 @@ public final class Trainer {
     public record StepResult(long step, double loss, double gradNorm, double lr, Map<String, INDArray> outputs) {
     }
 
+    /** {@code -Dudadiff.recycle=false} turns the array recycling off (for comparison). */
+    private static boolean recycling() {
+        return !"false".equals(System.getProperty("udadiff.recycle"));
+    }
+
     private final TrainingGraph graph;
+    private long recycledBytes;
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final double baseLr;
@@ -32,6 +38,11 @@ public final class Trainer {
         this.schedule = schedule;
         this.baseLr = baseLr;
         this.maxGradNorm = maxGradNorm;
+    }
+
+    /** Bytes of intermediates the last pass handed back to SameDiff's array cache for the next one to reuse. */
+    public long recycledBytes() {
+        return recycledBytes;
     }
 
     public AdamW optimizer() {
@@ -84,9 +95,14 @@ public final class Trainer {
                         + "; stopping (lower the learning rate or check the data)");
             }
             loss += l / microBatches.size();
-            Gradients.accumulate(acc, g);
             if (perMicroBatch != null) {
                 perMicroBatch.accept(o);
+            }
+            if (microBatches.size() == 1) {
+                acc = g; // used by the update below, before the step's arrays are recycled
+            } else {
+                Gradients.accumulate(acc, g);
+                recycle(feeds, acc, o);
             }
             outs = o;
         }
@@ -96,6 +112,20 @@ public final class Trainer {
         double norm = maxGradNorm > 0 ? Gradients.clip(acc, maxGradNorm) : Gradients.globalNorm(acc.values());
         double lr = baseLr * schedule.factor(optimizer.step());
         optimizer.update(graph.parameterArrays(), acc, lr);
+        if (microBatches.size() == 1) {
+            recycle(microBatches.get(0), Map.of(), outs);
+        }
         return new StepResult(optimizer.step(), loss, norm, lr, outs);
+    }
+
+    /** Returns the finished pass's intermediates to SameDiff's cache, keeping feeds, results and accumulators. */
+    private void recycle(Map<String, INDArray> feeds, Map<String, INDArray> acc, Map<String, INDArray> outs) {
+        if (!recycling()) {
+            return;
+        }
+        List<INDArray> keep = new ArrayList<>(feeds.values());
+        keep.addAll(acc.values());
+        keep.addAll(outs.values());
+        recycledBytes = SessionArrays.recycle(graph.sd(), keep);
     }
 }

@@ -1,0 +1,76 @@
+package dev.udadiffusion.diffusion.train;
+
+import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.io.AtomicFiles;
+import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.core.state.StateDict;
+import dev.udadiffusion.core.train.AdamW;
+import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.Trainer;
+import dev.udadiffusion.core.train.TrainingGraph;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.diffusion.vae.AutoencoderKL;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Trains a KL autoencoder on a folder of images (random square crops, horizontal flips) with {@link VaeTraining}'s
+ * loss — how the toy model zoo gets its small VAE. Checkpointed and resumable through {@link TrainingLoop}; the result
+ * is a diffusers {@code vae/} folder under {@code outDir}.
+ */
+public final class VaeFineTuning {
+
+    /** @param klWeight weight of the KL term per pixel-channel (see {@link VaeTraining}) */
+    public record Options(Path data, int resolution, long steps, int batch, double lr, long warmup, double klWeight,
+            long seed, Path outDir, long checkpointEvery, long logEvery, boolean resume) {
+        public Options {
+            if (resolution < 1 || steps < 1 || batch < 1 || !(lr > 0) || klWeight < 0) {
+                throw new IllegalArgumentException("resolution, steps, batch and lr must be positive, klWeight ≥ 0");
+            }
+        }
+    }
+
+    private VaeFineTuning() {
+    }
+
+    public static TrainingLoop.History run(AutoencoderKL vae, Options o, TrainingLoop.Listener listener) {
+        ImageFolderData data = ImageFolderData.open(o.data(), "");
+        int f = vae.config().downscale();
+        if (o.resolution() % f != 0) {
+            throw new IllegalArgumentException("resolution " + o.resolution() + " must be a multiple of the VAE's factor " + f);
+        }
+        TrainingGraph g = VaeTraining.graph(vae, o.resolution(), o.resolution(), o.klWeight());
+        List<String> names = new ArrayList<>(g.trainable().keySet());
+        AdamW adam = new AdamW(List.of(new AdamW.Group("vae", names, 1.0, 0.0)), 0.9, 0.999, 1e-8);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.named("constant_with_warmup", o.warmup(), o.steps()), o.lr(), 1.0);
+        int latent = vae.config().latentChannels();
+        long lr = o.resolution() / f;
+        TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, o, latent, lr, rng);
+        TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), 1, o.seed(),
+                o.outDir(), o.checkpointEvery(), 2, o.logEvery(), o.resume()), listener);
+        save(vae, o.outDir().resolve("vae"));
+        return h;
+    }
+
+    private static Map<String, INDArray> batch(ImageFolderData data, Options o, int latent, long lr, Rng rng) {
+        INDArray[] images = new INDArray[o.batch()];
+        for (int b = 0; b < images.length; b++) {
+            images[b] = data.sample(rng.nextInt(data.size()), o.resolution(), true, true, rng);
+        }
+        Map<String, INDArray> feeds = new HashMap<>();
+        feeds.put(VaeTraining.IMAGE, Nd4j.concat(0, images));
+        feeds.put(VaeTraining.EPS, rng.gaussian(o.batch(), latent, lr, lr));
+        return feeds;
+    }
+
+    /** Writes a diffusers vae/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */
+    public static void save(AutoencoderKL vae, Path folder) {
+        AtomicFiles.writeString(folder.resolve("config.json"), Configs.toJson(vae.config()));
+        StateDict.save(vae.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
+    }
+}
