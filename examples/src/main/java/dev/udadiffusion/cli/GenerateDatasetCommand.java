@@ -85,6 +85,10 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of mask choice and noise (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--prompt", description = "one fixed prompt for every sample (default: the class names in each mask, "
+            + "as the thesis; the toy zoo uses --prompt \"\")")
+    String prompt;
+
     @Option(names = {"-o", "--out"}, required = true, description = "output root (Cityscapes layout)")
     Path out;
 
@@ -99,7 +103,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
         o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
         LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(count, wh[0], wh[1], steps, guidance,
                 controlScale, seed, rcs, rcsMinPixels, scr > 0 ? new SmallComponentsRefinement.Options(scr, scrMax, 3.0, 2) : null,
-                batch, "train", "generated");
+                batch, "train", "generated").withPrompt(prompt);
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withUnet(unet);
         try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet);
                 SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {

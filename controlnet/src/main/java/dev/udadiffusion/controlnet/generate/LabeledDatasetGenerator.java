@@ -47,7 +47,25 @@ public final class LabeledDatasetGenerator {
      */
     public record Options(int count, int width, int height, int steps, double guidance, double controlScale, long seed,
             double rcsTemperature, long rcsMinPixels, SmallComponentsRefinement.Options scr, int batch, String split,
-            String city) {
+            String city, String prompt) {
+
+        /** With class-name prompts (the thesis's rule, {@link MaskPrompt}). */
+        public Options(int count, int width, int height, int steps, double guidance, double controlScale, long seed,
+                double rcsTemperature, long rcsMinPixels, SmallComponentsRefinement.Options scr, int batch, String split,
+                String city) {
+            this(count, width, height, steps, guidance, controlScale, seed, rcsTemperature, rcsMinPixels, scr, batch, split,
+                    city, null);
+        }
+
+        /** One fixed prompt for every sample and refinement instead of the class names (null: class names). */
+        public Options withPrompt(String p) {
+            return new Options(count, width, height, steps, guidance, controlScale, seed, rcsTemperature, rcsMinPixels, scr,
+                    batch, split, city, p);
+        }
+
+        String promptFor(int[][] labels) {
+            return prompt != null ? prompt : MaskPrompt.of(labels);
+        }
 
         public Options {
             if (count < 1 || batch < 1 || steps < 1) {
@@ -122,7 +140,7 @@ public final class LabeledDatasetGenerator {
                     if (o.scr() != null) {
                         SmallComponentsRefinement.Result r = SmallComponentsRefinement.refine(img, p.mask(), o.scr(),
                                 (cropMask, crop) -> generate(pipe, controlNet, List.of(new Job(p.index(), p.id(), p.file(),
-                                        p.rcsClass(), cropMask, MaskPrompt.of(cropMask), p.seed() + 1 + crop.component().id())), o).get(0),
+                                        p.rcsClass(), cropMask, o.promptFor(cropMask), p.seed() + 1 + crop.component().id())), o).get(0),
                                 acceptor);
                         img = r.image();
                         refined = (int) r.refined();
@@ -183,7 +201,7 @@ public final class LabeledDatasetGenerator {
         }
         long seed = o.seed() * 1_000_003L + i * 7919L;
         return new Job(i, CityscapesWriter.id(i), s.image().getFileName().toString().replace(".png", "") + ":" + s.id(),
-                cls, labels, MaskPrompt.of(labels), seed);
+                cls, labels, o.promptFor(labels), seed);
     }
 
     /** Denoises a batch; each sample's starting noise comes from its own seed. */
@@ -218,7 +236,8 @@ public final class LabeledDatasetGenerator {
                 .put("guidance", o.guidance()).put("control_scale", o.controlScale()).put("seed", o.seed())
                 .put("rcs_temperature", o.rcsTemperature()).put("rcs_min_pixels", o.rcsMinPixels())
                 .put("scr_area_at_512", o.scr() == null ? 0 : o.scr().areaAt512())
-                .put("scr_max", o.scr() == null ? 0 : o.scr().maxRefinements());
+                .put("scr_max", o.scr() == null ? 0 : o.scr().maxRefinements())
+                .put("prompt", o.prompt() == null ? "class names present in the mask" : o.prompt());
         ObjectNode m = n.putObject("models");
         models.forEach(m::put);
         ObjectNode t = n.putObject("rcs_times_sampled");

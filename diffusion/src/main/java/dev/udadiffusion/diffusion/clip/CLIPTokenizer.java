@@ -91,6 +91,27 @@ public final class CLIPTokenizer {
         return b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF;
     }
 
+    /** The files of CLIP ViT-L/14's tokenizer (SD1.5's), bundled with the library (OpenAI's BPE vocabulary, MIT). */
+    public static final java.util.List<String> BUNDLED_FILES = java.util.List.of("vocab.json", "merges.txt",
+            "tokenizer_config.json", "special_tokens_map.json");
+
+    /**
+     * Writes the bundled SD1.5 tokenizer as a diffusers {@code tokenizer/} folder (each file atomically) — how the toy
+     * model zoo gets the real tokenizer without a download.
+     */
+    public static void writeBundled(Path dir) {
+        for (String f : BUNDLED_FILES) {
+            dev.udadiffusion.core.io.AtomicFiles.write(dir.resolve(f), "bundled tokenizer file", tmp -> {
+                try (java.io.InputStream in = CLIPTokenizer.class.getResourceAsStream("tokenizer/" + f)) {
+                    if (in == null) {
+                        throw new java.io.IOException("bundled tokenizer file " + f + " missing from the jar");
+                    }
+                    java.nio.file.Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
+        }
+    }
+
     /**
      * Loads a diffusers {@code tokenizer/} folder: {@code vocab.json}, {@code merges.txt} and (optionally)
      * {@code tokenizer_config.json} / {@code special_tokens_map.json} for the special tokens and model_max_length.

@@ -64,7 +64,7 @@ public final class ImageFolderData {
             }
             List<Item> items = new ArrayList<>();
             // sub-folders too (Cityscapes keeps leftImg8bit/train/CITY/*.png), in a stable order
-            try (Stream<Path> s = Files.walk(dir, 4)) {
+            try (Stream<Path> s = Files.walk(dir, 4, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
                 for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
                     String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
                     if (!(n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"))) {
@@ -103,13 +103,26 @@ public final class ImageFolderData {
         return dir;
     }
 
-    /** Image {@code i} as [1, 3, res, res] in [-1, 1]: resize shorter side, crop, maybe flip. */
+    /** Image {@code i} as [1, 3, res, res] in [-1, 1]: resize shorter side, crop, maybe flip (res 0: native size). */
     public INDArray sample(int i, int resolution, boolean randomCrop, boolean randomFlip, Rng rng) {
         return Images.toTensor(prepare(Images.read(items.get(i).image()), resolution, randomCrop, randomFlip, rng));
     }
 
-    /** Resize so the shorter side is {@code res} (bilinear), crop res×res, maybe flip horizontally. */
+    /**
+     * Resize so the shorter side is {@code res} (bilinear), crop res×res, maybe flip horizontally; {@code res} 0 keeps
+     * the image's own size (no resize, no crop).
+     */
     public static BufferedImage prepare(BufferedImage img, int res, boolean randomCrop, boolean randomFlip, Rng rng) {
+        if (res <= 0) {
+            boolean flip = randomFlip && rng.nextDouble() < 0.5;
+            BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < img.getHeight(); y++) {
+                for (int x = 0; x < img.getWidth(); x++) {
+                    out.setRGB(flip ? img.getWidth() - 1 - x : x, y, img.getRGB(x, y));
+                }
+            }
+            return out;
+        }
         double scale = (double) res / Math.min(img.getWidth(), img.getHeight());
         int w = Math.max(res, (int) Math.round(img.getWidth() * scale));
         int h = Math.max(res, (int) Math.round(img.getHeight() * scale));

@@ -129,9 +129,14 @@ public final class UNetFineTuning {
         ImageFolderData data = ImageFolderData.open(o.data(), o.prompt());
         DDPMScheduler noise = new DDPMScheduler(noiseConfig);
         int f = vae.config().downscale();
-        if (o.resolution() % (f * unet.config().sizeMultiple()) != 0) {
-            throw new IllegalArgumentException("resolution " + o.resolution() + " must be a multiple of "
-                    + f * unet.config().sizeMultiple());
+        int multiple = f * unet.config().sizeMultiple();
+        int[] size = trainingSize(data, o.resolution());
+        if (size[0] % multiple != 0 || size[1] % multiple != 0) {
+            throw new IllegalArgumentException((o.resolution() > 0 ? "resolution " + o.resolution()
+                    : "native image size " + size[0] + "x" + size[1] + " of " + data.dir()) + " must be a multiple of " + multiple);
+        }
+        if (o.resolution() <= 0 && o.prior() != null) {
+            throw new IllegalArgumentException("prior preservation needs a square --resolution (class images are square)");
         }
         ImageFolderData classData = null;
         if (o.prior() != null) {
@@ -141,7 +146,8 @@ public final class UNetFineTuning {
             ensureClassImages(o.prior(), unet, vae, prompts, noiseConfig, o.resolution(), o.seed());
             classData = ImageFolderData.open(o.prior().data(), o.prior().prompt());
         }
-        long lh = o.resolution() / f;
+        long lh = size[1] / f;
+        long lw = size[0] / f;
         // text embeddings once per distinct caption (the text encoder is frozen)
         Map<String, INDArray> emb = new HashMap<>();
         for (ImageFolderData.Item it : data.items()) {
@@ -153,8 +159,8 @@ public final class UNetFineTuning {
                 emb.computeIfAbsent(it.caption(), c -> prompts.encode(List.of(c), 0));
             }
         }
-        TrainingGraph g = o.prior() != null ? UNetTraining.weightedGraph(unet, lh, lh, k -> true)
-                : UNetTraining.graph(unet, lh, lh, k -> true);
+        TrainingGraph g = o.prior() != null ? UNetTraining.weightedGraph(unet, lh, lw, k -> true)
+                : UNetTraining.graph(unet, lh, lw, k -> true);
         List<String> names = new ArrayList<>(g.trainable().keySet());
         AdamW adam = new AdamW(List.of(new AdamW.Group("unet", names, 1.0, o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
@@ -227,6 +233,27 @@ public final class UNetFineTuning {
         }
         feeds.put(UNetTraining.LOSS_WEIGHT, Nd4j.createFromArray(w).reshape(w.length, 1, 1, 1));
         return feeds;
+    }
+
+    /**
+     * Width and height of the training samples: resolution² for square crops, or (resolution 0) the images' own size,
+     * which every image must share.
+     */
+    static int[] trainingSize(ImageFolderData data, int resolution) {
+        if (resolution > 0) {
+            return new int[] {resolution, resolution};
+        }
+        int[] first = null;
+        for (ImageFolderData.Item it : data.items()) {
+            int[] wh = dev.udadiffusion.core.image.Images.size(it.image());
+            if (first == null) {
+                first = wh;
+            } else if (first[0] != wh[0] || first[1] != wh[1]) {
+                throw new IllegalArgumentException(it.image() + ": " + wh[0] + "x" + wh[1] + ", but " + data.items().get(0).image()
+                        + " is " + first[0] + "x" + first[1] + "; native-size training (resolution 0) needs one image size");
+            }
+        }
+        return first;
     }
 
     /** Writes a diffusers unet/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */

@@ -100,6 +100,25 @@ public final class Images {
         return (int) Math.rint(u * 255.0f);
     }
 
+    /** {width, height} of an image file, read from its header without decoding the pixels. */
+    public static int[] size(Path file) {
+        try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IllegalArgumentException(file + ": not a readable image (PNG or JPEG expected)");
+            }
+            javax.imageio.ImageReader r = readers.next();
+            try {
+                r.setInput(in);
+                return new int[] {r.getWidth(0), r.getHeight(0)};
+            } finally {
+                r.dispose();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(file + ": cannot read the image header: " + e.getMessage(), e);
+        }
+    }
+
     /** Writes PNG (or JPEG for .jpg/.jpeg) atomically: a temp file in the same folder, then a move. */
     public static void write(BufferedImage img, Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);

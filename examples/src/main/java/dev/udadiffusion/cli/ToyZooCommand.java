@@ -1,0 +1,60 @@
+package dev.udadiffusion.cli;
+
+import dev.udadiffusion.controlnet.toyzoo.ToyZoo;
+import dev.udadiffusion.core.train.TrainingLoop;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code udadiff toyzoo train}: trains the toy model zoo the demo runs on. */
+@Command(name = "toyzoo", mixinStandardHelpOptions = true, subcommands = {ToyZooCommand.Train.class},
+        description = "The toy model zoo: Stable Diffusion with small configs trained on the toy world by this project's code.")
+final class ToyZooCommand {
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Train the toy zoo from scratch: toy world, small CLIP text tower (random, frozen), x4 VAE, prior "
+                    + "U-Net on both domains, DreamBooth source and target U-Nets, ControlNet on source pairs with the source "
+                    + "U-Net frozen and Rare Class Sampling. Stages run one after another; rerunning resumes (finished stages are "
+                    + "skipped, a stage in progress continues from its last checkpoint). Writes a diffusers folder with "
+                    + "zoo.json (command, seed, commit, per-stage time and loss, weight hashes) and logs/ (loss curves)."})
+    static final class Train implements Callable<Integer> {
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = {"-o", "--out"}, required = true, description = "zoo folder (work files in OUT/.work)")
+        Path out;
+
+        @Option(names = "--seed", defaultValue = "0", description = "seed of the world and of every model (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--quick", description = "a few steps of every stage on a small world (a smoke test, not a usable zoo)")
+        boolean quick;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            ToyZoo.Options opts = quick ? ToyZoo.Options.quick(seed) : ToyZoo.Options.standard(seed);
+            String command = "udadiff toyzoo train --out " + out + " --seed " + seed + (quick ? " --quick" : "");
+            ToyZoo.train(out, opts, command, new ToyZoo.Log() {
+                @Override
+                public void line(String text) {
+                    o.println(text);
+                    o.flush();
+                }
+
+                @Override
+                public TrainingLoop.Listener stage(String name, long steps) {
+                    o.printf("== %s: %d steps%n", name, steps);
+                    o.flush();
+                    return new TrainListener(o, Math.max(1, steps / 10));
+                }
+            });
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.udadiffusion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.udadiffusion.core.io.Fingerprints;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code toyzoo train --quick} runs every stage of the zoo (a few steps each), writes a diffusers folder that the
+ * generator loads with the U-Net swap, records its provenance, and resumes without retraining.
+ */
+class ToyZooCommandTest {
+
+    @Test
+    void quickZooTrainsLoadsGeneratesAndResumes(@TempDir Path dir) throws Exception {
+        Path zoo = dir.resolve("zoo");
+        var r = SafetensorsCommandTest.run("toyzoo", "train", "--out", zoo.toString(), "--quick", "--seed", "3");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String stage : List.of("== vae", "== prior", "== source", "== target", "== controlnet", "toy zoo complete")) {
+            assertTrue(r.out().contains(stage), stage + " in\n" + r.out());
+        }
+        JsonNode z = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile());
+        assertEquals(3, z.get("seed").asLong());
+        assertTrue(z.get("command").asText().contains("--quick"));
+        assertTrue(z.hasNonNull("commit"));
+        for (String c : List.of("vae", "unet", "unet_source", "unet_target", "controlnet")) {
+            Path w = zoo.resolve(c).resolve("diffusion_pytorch_model.safetensors");
+            assertEquals(Fingerprints.sha256(w), z.get("sha256").get(c + "/diffusion_pytorch_model.safetensors").asText(), c);
+            assertTrue(Files.isRegularFile(zoo.resolve("logs").resolve(
+                    (c.equals("unet") ? "prior" : c.replace("unet_", "")) + "_loss.png")), c);
+        }
+        assertTrue(z.get("stages").get("controlnet").get("steps").asInt() == 3, z.toPrettyString());
+        assertTrue(Files.isRegularFile(zoo.resolve("logs/controlnet_rcs_times_sampled.json")));
+        // the VAE's latent scale was measured, not left at 1
+        double scale = new ObjectMapper().readTree(zoo.resolve("vae/config.json").toFile()).get("scaling_factor").asDouble();
+        assertTrue(scale > 0 && scale != 1.0, "scaling_factor " + scale);
+
+        // U-Net swap: the target U-Net with the ControlNet trained on the source one, fixed empty prompt
+        Path gen = dir.resolve("gen");
+        var g = SafetensorsCommandTest.run("generate-dataset", "--source-labels", zoo.resolve(".work/world/source").toString(),
+                "--model", zoo.toString(), "--unet", zoo.resolve("unet_target").toString(), "--controlnet",
+                zoo.resolve("controlnet").toString(), "--prompt", "", "--guidance", "1", "--count", "2", "--size", "64x32",
+                "--steps", "2", "--rcs-min-pixels", "23", "--batch", "2", "--out", gen.toString());
+        assertEquals(0, g.code(), g.out() + g.err());
+        assertTrue(g.out().contains("wrote 2 samples"), g.out());
+        assertTrue(Files.readString(gen.resolve("generation.json")).contains("\"prompt\" : \"\""));
+
+        // rerun: every stage is done, weights untouched
+        String before = Fingerprints.sha256(zoo.resolve("controlnet/diffusion_pytorch_model.safetensors"));
+        var again = SafetensorsCommandTest.run("toyzoo", "train", "--out", zoo.toString(), "--quick", "--seed", "3");
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertTrue(!again.out().contains("== ") && again.out().contains("toy zoo complete"), again.out());
+        assertEquals(before, Fingerprints.sha256(zoo.resolve("controlnet/diffusion_pytorch_model.safetensors")));
+        JsonNode z2 = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile());
+        assertEquals(z.get("stages"), z2.get("stages"), "stage records survive a resume");
+    }
+}
