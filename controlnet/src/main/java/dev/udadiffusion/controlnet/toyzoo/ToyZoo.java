@@ -117,6 +117,7 @@ public final class ToyZoo {
     /** Trains (or finishes training) the zoo in {@code out}; returns {@code out}. */
     public static Path train(Path out, Options o, String command, Log log) {
         Path work = out.resolve(".work");
+        String commit = Provenance.commit(); // the code that starts the run (the tree may change while it trains)
         Map<String, Object> stages = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         ToyWorld.Written world = new ToyWorld(o.width(), o.height(), o.seed()).write(work.resolve("world"), o.counts(),
@@ -195,7 +196,7 @@ public final class ToyZoo {
                 }
             }
         }
-        writeProvenance(out, o, command, stages, (System.nanoTime() - t0) / 1e9);
+        writeProvenance(out, o, command, commit, stages);
         log.line(String.format("toy zoo complete in %s (%.0f s this run)", out, (System.nanoTime() - t0) / 1e9));
         return out;
     }
@@ -329,7 +330,7 @@ public final class ToyZoo {
         return m;
     }
 
-    private static void writeProvenance(Path out, Options o, String command, Map<String, Object> newStages, double seconds) {
+    private static void writeProvenance(Path out, Options o, String command, String commit, Map<String, Object> newStages) {
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode();
         Path file = out.resolve("zoo.json");
@@ -344,7 +345,7 @@ public final class ToyZoo {
         root.put("what", "uda-diffusion toy model zoo: Stable Diffusion with small configs trained on the toy world");
         root.put("command", command);
         root.put("seed", o.seed());
-        root.put("commit", Provenance.commit());
+        root.put("commit", commit);
         root.put("created", Instant.now().toString());
         root.set("options", om.valueToTree(o));
         root.set("stages", stages);
