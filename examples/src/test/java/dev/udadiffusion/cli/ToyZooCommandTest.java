@@ -60,5 +60,29 @@ class ToyZooCommandTest {
         assertEquals(before, Fingerprints.sha256(zoo.resolve("controlnet/diffusion_pytorch_model.safetensors")));
         JsonNode z2 = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile());
         assertEquals(z.get("stages"), z2.get("stages"), "stage records survive a resume");
+
+        // the main job on this zoo: four rows, a table, a report that links only files that exist
+        Path demo = dir.resolve("demo");
+        var d = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", demo.toString(), "--quick");
+        assertEquals(0, d.code(), d.out() + d.err());
+        for (String row : List.of("source ", "source + photometric aug.", "generated ", "target (oracle)")) {
+            assertTrue(d.out().contains("seed 0, " + row), row + " in\n" + d.out());
+        }
+        assertTrue(d.out().contains("trained on") && d.out().contains("mIoU"), d.out());
+        String md = Files.readString(demo.resolve("report.md"));
+        String html = Files.readString(demo.resolve("report.html"));
+        assertTrue(md.contains("| target (oracle) |") && md.contains("udadiff demo --zoo"), md);
+        assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("<table>") && html.contains("</html>"), html);
+        var srcs = java.util.regex.Pattern.compile("src=\"([^\"]+)\"").matcher(html);
+        int images = 0;
+        while (srcs.find()) {
+            assertTrue(Files.isRegularFile(demo.resolve(srcs.group(1))), srcs.group(1));
+            images++;
+        }
+        assertEquals(3, images, html);
+        // resumable: nothing is generated or trained again
+        var d2 = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", demo.toString(), "--quick");
+        assertEquals(0, d2.code(), d2.out() + d2.err());
+        assertTrue(d2.out().contains("generated 0 samples (8 already there)") && !d2.out().contains("== train"), d2.out());
     }
 }
