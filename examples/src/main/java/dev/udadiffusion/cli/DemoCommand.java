@@ -110,16 +110,20 @@ final class DemoCommand implements Callable<Integer> {
         String genName = "generated" + (variant.isEmpty() ? "" : " (" + variant.strip() + ")");
         Map<String, List<ConfusionMatrix>> results = new LinkedHashMap<>();
         List<LabeledDatasetGenerator.Report> genReports = new ArrayList<>();
+        Path firstGenerated = null;
         for (int s = 0; s < seeds; s++) {
             Path seedDir = out.resolve("seed-" + s);
             Path gen = seedDir.resolve("generated" + variant.replace(' ', '-').toLowerCase(java.util.Locale.ROOT));
             genReports.add(generate(o, world, w, gen, n, s));
+            firstGenerated = firstGenerated == null ? gen : firstGenerated;
             List<Row> rows = List.of(new Row("source", w.source(), "gta5", false),
                     new Row("source + photometric aug.", w.source(), "gta5", true),
                     new Row(genName, gen, "cityscapes", false),
                     new Row("target (oracle)", w.target(), "cityscapes", false));
             for (Row r : rows) {
-                Path dir = seedDir.resolve(r.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", ""));
+                // train-*: never inside the generated set's folder
+                Path dir = seedDir.resolve("train-" + r.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "")
+                        .toLowerCase(java.util.Locale.ROOT));
                 ConfusionMatrix cm = trainAndEvaluate(o, r, dir, steps, s, val);
                 results.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(cm);
                 o.printf("seed %d, %-28s mIoU %.1f%n", s, r.name(), 100 * cm.meanIoU());
@@ -131,8 +135,8 @@ final class DemoCommand implements Callable<Integer> {
         if (!given.isEmpty() && given.get(0).equals("demo")) {
             given.remove(0);
         }
-        DemoReport report = new DemoReport(out, zoo, zooJson, results, genReports, String.join(" ", given), n, steps, seeds,
-                minutes);
+        DemoReport report = new DemoReport(out, zoo, zooJson, results, genReports, firstGenerated, String.join(" ", given), n,
+                steps, seeds, minutes);
         o.println();
         o.println(report.table());
         report.write();

@@ -29,6 +29,7 @@ final class DemoReport {
     private final JsonNode zooJson;
     private final Map<String, List<ConfusionMatrix>> results;
     private final List<LabeledDatasetGenerator.Report> generation;
+    private final Path generated;
     private final String args;
     private final int count;
     private final long steps;
@@ -36,12 +37,14 @@ final class DemoReport {
     private final double minutes;
 
     DemoReport(Path out, Path zoo, JsonNode zooJson, Map<String, List<ConfusionMatrix>> results,
-            List<LabeledDatasetGenerator.Report> generation, String args, int count, long steps, int seeds, double minutes) {
+            List<LabeledDatasetGenerator.Report> generation, Path generated, String args, int count, long steps, int seeds,
+            double minutes) {
         this.out = out;
         this.zoo = zoo;
         this.zooJson = zooJson;
         this.results = results;
         this.generation = generation;
+        this.generated = generated;
         this.args = args;
         this.count = count;
         this.steps = steps;
@@ -143,7 +146,7 @@ final class DemoReport {
             md.append(" **").append(miouText(row)).append("** |\n");
         }
         md.append("\n![IoU per class](report_iou.png)\n\n");
-        writeSwapGrid(generatedDir(), out.resolve("report_samples.png"));
+        writeSwapGrid(generated, out.resolve("report_samples.png"));
         md.append("## Generated samples\n\nSource mask | source (game) image | generated image (target U-Net + ControlNet) "
                 + "| overlay of mask and generated image.\n\n![samples](report_samples.png)\n\n");
         md.append("## Rare Class Sampling\n\n![RCS](report_rcs.png)\n\n");
@@ -154,7 +157,8 @@ final class DemoReport {
         zooJson.path("sha256").fields().forEachRemaining(e -> md.append("  - `").append(e.getKey()).append("` sha256 `")
                 .append(e.getValue().asText()).append("`\n"));
         md.append("- loss curves of the zoo: `").append(zoo.resolve("logs")).append("`\n");
-        md.append("- per-row outputs (model, iou.csv, iou.png, loss.csv): `").append(out).append("/seed-N/<row>/`\n\n");
+        md.append("- per-row outputs (model, iou.csv, iou.png, loss.csv): `").append(out).append("/seed-N/train-<row>/`; ")
+                .append("generated sets: `").append(out).append("/seed-N/generated*/`\n\n");
         md.append("""
                 ## What this shows and what it does not
 
@@ -166,15 +170,6 @@ final class DemoReport {
                 """);
         AtomicFiles.writeString(out.resolve("report.md"), md.toString());
         AtomicFiles.writeString(out.resolve("report.html"), html(md.toString()));
-    }
-
-    private Path generatedDir() {
-        try (var dirs = Files.list(out.resolve("seed-0"))) {
-            return dirs.filter(p -> p.getFileName().toString().startsWith("generated")).sorted().findFirst()
-                    .orElseThrow(() -> new IllegalStateException(out.resolve("seed-0") + ": no generated set"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The first six generated samples next to the source image their mask came from. */

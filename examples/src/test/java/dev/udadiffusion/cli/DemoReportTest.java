@@ -29,7 +29,7 @@ class DemoReportTest {
         Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
         // seed 0: road IoU 10/12, class-1 IoU 8/10; seed 1: all right (IoU 1, 1)
         r.put("generated", List.of(cm(2), cm(0)));
-        DemoReport rep = new DemoReport(null, null, null, r, List.of(), "", 1, 1, 2, 0);
+        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 2, 0);
         double[] iou = rep.meanIoU("generated");
         assertEquals((10.0 / 12 + 1) / 2, iou[0], 1e-12);
         assertEquals((0.8 + 1) / 2, iou[1], 1e-12);

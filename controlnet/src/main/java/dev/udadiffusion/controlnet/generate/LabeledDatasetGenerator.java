@@ -139,9 +139,29 @@ public final class LabeledDatasetGenerator {
                     int rejected = 0;
                     if (o.scr() != null) {
                         SmallComponentsRefinement.Result r = SmallComponentsRefinement.refine(img, p.mask(), o.scr(),
-                                (cropMask, crop) -> generate(pipe, controlNet, List.of(new Job(p.index(), p.id(), p.file(),
-                                        p.rcsClass(), cropMask, o.promptFor(cropMask), p.seed() + 1 + crop.component().id())), o).get(0),
-                                acceptor);
+                                new SmallComponentsRefinement.Regenerator() {
+                                    @Override
+                                    public BufferedImage regenerate(int[][] cropMask, SmallComponentsRefinement.Crop crop) {
+                                        return regenerateAll(java.util.Collections.singletonList(cropMask), List.of(crop)).get(0);
+                                    }
+
+                                    @Override
+                                    public List<BufferedImage> regenerateAll(List<int[][]> masks,
+                                            List<SmallComponentsRefinement.Crop> crops) {
+                                        // each crop keeps its own seed, so batching (by --batch) changes no sample
+                                        List<Job> jobs = new ArrayList<>();
+                                        for (int k = 0; k < crops.size(); k++) {
+                                            jobs.add(new Job(p.index(), p.id(), p.file(), p.rcsClass(), masks.get(k),
+                                                    o.promptFor(masks.get(k)), p.seed() + 1 + crops.get(k).component().id()));
+                                        }
+                                        List<BufferedImage> out = new ArrayList<>();
+                                        for (int k = 0; k < jobs.size(); k += o.batch()) {
+                                            out.addAll(generate(pipe, controlNet, jobs.subList(k, Math.min(jobs.size(),
+                                                    k + o.batch())), o));
+                                        }
+                                        return out;
+                                    }
+                                }, acceptor);
                         img = r.image();
                         refined = (int) r.refined();
                         rejected = r.crops().size() - refined;

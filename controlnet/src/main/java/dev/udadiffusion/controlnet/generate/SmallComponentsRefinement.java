@@ -42,6 +42,18 @@ public final class SmallComponentsRefinement {
     @FunctionalInterface
     public interface Regenerator {
         BufferedImage regenerate(int[][] cropMask, Crop crop);
+
+        /**
+         * All crops of one image; a generator overrides this to denoise them as one batch. Generation reads only the
+         * crop masks, never the image, so batching does not change what is pasted.
+         */
+        default List<BufferedImage> regenerateAll(List<int[][]> cropMasks, List<Crop> crops) {
+            List<BufferedImage> out = new ArrayList<>();
+            for (int i = 0; i < crops.size(); i++) {
+                out.add(regenerate(cropMasks.get(i), crops.get(i)));
+            }
+            return out;
+        }
     }
 
     /**
@@ -124,9 +136,18 @@ public final class SmallComponentsRefinement {
     public static Result refine(BufferedImage image, int[][] mask, Options o, Regenerator regen, Acceptor acceptor) {
         BufferedImage cur = copy(image);
         List<Crop> crops = plan(mask, o);
-        List<Boolean> accepted = new ArrayList<>();
+        List<int[][]> cropMasks = new ArrayList<>();
         for (Crop c : crops) {
-            BufferedImage full = regen.regenerate(cropMask(mask, c, image.getWidth(), image.getHeight()), c);
+            cropMasks.add(cropMask(mask, c, image.getWidth(), image.getHeight()));
+        }
+        List<BufferedImage> regenerated = crops.isEmpty() ? List.of() : regen.regenerateAll(cropMasks, crops);
+        if (regenerated.size() != crops.size()) {
+            throw new IllegalStateException("regenerator returned " + regenerated.size() + " images for " + crops.size() + " crops");
+        }
+        List<Boolean> accepted = new ArrayList<>();
+        for (int i = 0; i < crops.size(); i++) {
+            Crop c = crops.get(i);
+            BufferedImage full = regenerated.get(i);
             BufferedImage patch = downscale(full, c.width(), c.height());
             BufferedImage next = paste(cur, patch, c, o.feather());
             boolean ok = acceptor == null || acceptor.accept(cur, next, c, mask);

@@ -9,21 +9,37 @@ final class Provenance {
     private Provenance() {
     }
 
-    /** {@code git rev-parse HEAD} (with "-dirty" for uncommitted changes), or "unknown" outside a git checkout. */
+    /**
+     * {@code git rev-parse HEAD} (with "-dirty" for uncommitted changes) of the working directory's checkout, else of
+     * the checkout the running jar was built in; "unknown" when neither is one.
+     */
     static String commit() {
-        String head = git("rev-parse", "HEAD");
-        if (head == null) {
-            return "unknown";
+        java.util.List<String> dirs = new java.util.ArrayList<>(java.util.List.of("."));
+        try {
+            var src = Provenance.class.getProtectionDomain().getCodeSource();
+            if (src != null) {
+                dirs.add(java.nio.file.Path.of(src.getLocation().toURI()).getParent().toString());
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // no code location: the working directory is all there is
         }
-        String status = git("status", "--porcelain", "--untracked-files=no");
-        return status != null && !status.isBlank() ? head + "-dirty" : head;
+        for (String dir : dirs) {
+            String head = git(dir, "rev-parse", "HEAD");
+            if (head != null) {
+                String status = git(dir, "status", "--porcelain", "--untracked-files=no");
+                return status != null && !status.isBlank() ? head + "-dirty" : head;
+            }
+        }
+        return "unknown";
     }
 
-    private static String git(String... args) {
+    private static String git(String dir, String... args) {
         try {
-            String[] cmd = new String[args.length + 1];
+            String[] cmd = new String[args.length + 3];
             cmd[0] = "git";
-            System.arraycopy(args, 0, cmd, 1, args.length);
+            cmd[1] = "-C";
+            cmd[2] = dir;
+            System.arraycopy(args, 0, cmd, 3, args.length);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -150,4 +150,39 @@ class SmallComponentsRefinementTest {
         assertEquals(66, d.getRGB(0, 0) & 255);
         assertEquals(0, d.getRGB(1, 0) & 255);
     }
+
+    /** A batching regenerator sees all crops of the image in one call, and the refined image is the sequential one. */
+    @Test
+    void batchedRegenerationPastesWhatSequentialRegenerationPastes() {
+        int[][] m = mask();
+        BufferedImage img = flat(128, 64, 0x336699);
+        SmallComponentsRefinement.Regenerator perCrop = (cm, c) -> flat(cm[0].length, cm.length,
+                0x010101 * (40 + 50 * c.component().label() % 200));
+        List<Integer> calls = new ArrayList<>();
+        SmallComponentsRefinement.Regenerator batched = new SmallComponentsRefinement.Regenerator() {
+            @Override
+            public BufferedImage regenerate(int[][] cropMask, Crop crop) {
+                throw new AssertionError("the batched path must be used");
+            }
+
+            @Override
+            public List<BufferedImage> regenerateAll(List<int[][]> masks, List<Crop> crops) {
+                calls.add(crops.size());
+                List<BufferedImage> out = new ArrayList<>();
+                for (int k = 0; k < crops.size(); k++) {
+                    out.add(perCrop.regenerate(masks.get(k), crops.get(k)));
+                }
+                return out;
+            }
+        };
+        var seq = SmallComponentsRefinement.refine(img, m, Options.THESIS, perCrop, null);
+        var bat = SmallComponentsRefinement.refine(img, m, Options.THESIS, batched, null);
+        assertEquals(List.of(2), calls);
+        assertEquals(2, seq.refined());
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 128; x++) {
+                assertEquals(seq.image().getRGB(x, y), bat.image().getRGB(x, y), x + "," + y);
+            }
+        }
+    }
 }
