@@ -155,7 +155,7 @@ final class DataCommand implements Runnable {
             List<String> problems = new ArrayList<>(l.skipped());
             for (Sample s : l.samples()) {
                 try {
-                    int[] a = LabelMaps.size(s.image());
+                    int[] a = dev.udadiffusion.core.image.Images.size(s.image());
                     int[][] lab = LabelMaps.readTrainIds(s, l.mapping(), false);
                     if (lab.length != a[1] || lab[0].length != a[0]) {
                         problems.add(s.image() + ": image is " + a[0] + "x" + a[1] + " but its label is " + lab[0].length + "x"

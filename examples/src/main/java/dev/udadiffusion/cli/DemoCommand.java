@@ -150,8 +150,8 @@ final class DemoCommand implements Callable<Integer> {
         Path unet = zoo.resolve(noSwap ? "unet_source" : "unet_target");
         int width = world.width();
         int height = world.height();
-        // DAFormer's 3000 px and the thesis's SCR threshold are for 512²; both scale with the image area
-        long minPixels = Math.max(1, Math.round(3000.0 * width * height / (512 * 512)));
+        // DAFormer's 3000 px and the thesis's SCR threshold are for 512²; both scale with the image area alike
+        long minPixels = SmallComponentsRefinement.Options.THESIS.threshold(width, height);
         LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(n, width, height, quick ? 4 : 20, 1.0, 1.0,
                 seed, noRcs ? 0 : 0.01, minPixels, noScr ? null : new SmallComponentsRefinement.Options(3000, quick ? 1 : 3, 3.0, 2),
                 16, "train", "generated").withPrompt("");

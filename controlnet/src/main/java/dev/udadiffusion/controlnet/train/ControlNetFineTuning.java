@@ -125,8 +125,7 @@ public final class ControlNetFineTuning {
 
     /** Writes a diffusers ControlNet folder: config.json and diffusion_pytorch_model.safetensors. */
     public static void save(ControlNetModel cn, Path folder) {
-        AtomicFiles.writeString(folder.resolve("config.json"), cn.config().toJson());
-        StateDict.save(cn.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
+        StateDict.saveDiffusersFolder(cn.params(), cn.config().toJson(), folder);
     }
 
 }

@@ -115,13 +115,7 @@ public final class ImageFolderData {
     public static BufferedImage prepare(BufferedImage img, int res, boolean randomCrop, boolean randomFlip, Rng rng) {
         if (res <= 0) {
             boolean flip = randomFlip && rng.nextDouble() < 0.5;
-            BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
-            for (int y = 0; y < img.getHeight(); y++) {
-                for (int x = 0; x < img.getWidth(); x++) {
-                    out.setRGB(flip ? img.getWidth() - 1 - x : x, y, img.getRGB(x, y));
-                }
-            }
-            return out;
+            return copy(img, flip);
         }
         double scale = (double) res / Math.min(img.getWidth(), img.getHeight());
         int w = Math.max(res, (int) Math.round(img.getWidth() * scale));
@@ -138,6 +132,17 @@ public final class ImageFolderData {
         for (int y = 0; y < res; y++) {
             for (int x = 0; x < res; x++) {
                 out.setRGB(flip ? res - 1 - x : x, y, resized.getRGB(x0 + x, y0 + y));
+            }
+        }
+        return out;
+    }
+
+    /** An RGB copy of the image, mirrored horizontally when {@code flip}. */
+    static BufferedImage copy(BufferedImage img, boolean flip) {
+        BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                out.setRGB(flip ? img.getWidth() - 1 - x : x, y, img.getRGB(x, y));
             }
         }
         return out;

@@ -41,7 +41,7 @@ final class LatentCache {
         for (int i = 0; i < data.size(); i++) {
             BufferedImage img = ImageFolderData.prepare(Images.read(data.items().get(i).image()), resolution, false, false, null);
             for (int flip = 0; flip < (flips ? 2 : 1); flip++) {
-                BufferedImage src = flip == 0 ? img : mirror(img);
+                BufferedImage src = flip == 0 ? img : ImageFolderData.copy(img, true);
                 AutoencoderKL.Posterior post = vae.encode(Images.toTensor(src));
                 m.put("mean." + i + "." + flip, post.mean());
                 m.put("std." + i + "." + flip, post.std());
@@ -49,16 +49,6 @@ final class LatentCache {
         }
         SafetensorsWriter.write(file, m, Map.of("stamp", stamp));
         return new LatentCache(m);
-    }
-
-    private static BufferedImage mirror(BufferedImage img) {
-        BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                out.setRGB(img.getWidth() - 1 - x, y, img.getRGB(x, y));
-            }
-        }
-        return out;
     }
 
     INDArray mean(int i, boolean flip) {

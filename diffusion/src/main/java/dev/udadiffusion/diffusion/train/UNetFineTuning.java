@@ -1,6 +1,5 @@
 package dev.udadiffusion.diffusion.train;
 
-import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.state.StateDict;
@@ -258,8 +257,7 @@ public final class UNetFineTuning {
 
     /** Writes a diffusers unet/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */
     public static void saveUnet(UNet2DConditionModel unet, Path folder) {
-        AtomicFiles.writeString(folder.resolve("config.json"), Configs.toJson(unet.config()));
-        StateDict.save(unet.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
+        StateDict.saveDiffusersFolder(unet.params(), Configs.toJson(unet.config()), folder);
     }
 
 }

@@ -1,7 +1,6 @@
 package dev.udadiffusion.diffusion.train;
 
 import dev.udadiffusion.core.config.Configs;
-import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
@@ -70,7 +69,6 @@ public final class VaeFineTuning {
 
     /** Writes a diffusers vae/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */
     public static void save(AutoencoderKL vae, Path folder) {
-        AtomicFiles.writeString(folder.resolve("config.json"), Configs.toJson(vae.config()));
-        StateDict.save(vae.params(), folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
+        StateDict.saveDiffusersFolder(vae.params(), Configs.toJson(vae.config()), folder);
     }
 }

@@ -103,11 +103,14 @@ public final class Images {
     /** {width, height} of an image file, read from its header without decoding the pixels. */
     public static int[] size(Path file) {
         try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
-            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : javax.imageio.ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new IllegalArgumentException(file + ": not a readable image (PNG or JPEG expected)");
+            if (in == null) {
+                throw new IllegalArgumentException(file + ": cannot open");
             }
-            javax.imageio.ImageReader r = readers.next();
+            java.util.Iterator<javax.imageio.ImageReader> it = javax.imageio.ImageIO.getImageReaders(in);
+            if (!it.hasNext()) {
+                throw new IllegalArgumentException(file + ": not an image in a supported format");
+            }
+            javax.imageio.ImageReader r = it.next();
             try {
                 r.setInput(in);
                 return new int[] {r.getWidth(0), r.getHeight(0)};
@@ -115,7 +118,7 @@ public final class Images {
                 r.dispose();
             }
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(file + ": cannot read the image header: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": unreadable (" + e.getMessage() + ")", e);
         }
     }
 

@@ -7,10 +7,7 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 /** Reading label PNGs: raw sample values (palette indices for 'P' images, grey values for 'L'), never the colours. */
 public final class LabelMaps {
@@ -77,28 +74,6 @@ public final class LabelMaps {
             }
         }
         return out;
-    }
-
-    /** Width and height of an image file from its header, without decoding the pixels. */
-    public static int[] size(Path file) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) {
-                throw new IllegalArgumentException(file + ": cannot open");
-            }
-            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
-            if (!it.hasNext()) {
-                throw new IllegalArgumentException(file + ": not an image in a supported format");
-            }
-            ImageReader r = it.next();
-            try {
-                r.setInput(in);
-                return new int[] {r.getWidth(0), r.getHeight(0)};
-            } finally {
-                r.dispose();
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": unreadable (" + e.getMessage() + ")", e);
-        }
     }
 
     /** A single-channel 8-bit image of label values 0–255 (trainIds or labelIds, as given). */
