@@ -246,7 +246,7 @@ public final class SegformerModel implements AutoCloseable {
      * the one-hot target is all zeros at ignored pixels. Shares the model's arrays.
      */
     public dev.udadiffusion.core.train.TrainingGraph trainingGraph(long h, long w) {
-        Params p = Params.shared(Graphs.newSameDiff(), root);
+        Params p = Params.shared(Graphs.newTrainingSameDiff(), root);
         Graph g = build(p, h, w, true);
         java.util.Map<String, String> train = new java.util.LinkedHashMap<>();
         for (String k : p.specs().keySet()) {

@@ -78,10 +78,18 @@ public final class ToyZoo {
      * @param vaeCrop square crop size of VAE training (the VAE is convolutional: small crops suffice)
      * @param controlNetCrop square crop size of ControlNet training (image and mask cropped together)
      * @param rcsMinPixels DAFormer's 3000 px at 512², scaled to the toy world's image area
+     * @param unetEma EMA decay of the U-Net stages' weights (diffusers' EMAModel with its warm-up; the average is the
+     *     stage's result; 0 = off)
      */
     public record Options(long seed, int width, int height, ToyWorld.Counts counts, int vaeCrop, int controlNetCrop, Stage vae,
             double klWeight, Stage prior, Stage source, Stage target, Stage controlnet, double rcsTemperature,
-            long rcsMinPixels) {
+            long rcsMinPixels, double unetEma) {
+
+        public Options {
+            if (unetEma < 0 || unetEma >= 1) {
+                throw new IllegalArgumentException("unetEma must be in [0, 1): " + unetEma);
+            }
+        }
 
         /**
          * The zoo for the demo. Step counts follow the PyTorch prototype's proportions, cut to what 2 cores train in
@@ -89,15 +97,15 @@ public final class ToyZoo {
          */
         public static Options standard(long seed) {
             return new Options(seed, 128, 64, ToyWorld.Counts.DEFAULT, 32, 64, new Stage(400, 16, 1e-3, 50), 1e-4,
-                    new Stage(700, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
-                    new Stage(500, 32, 2e-4, 50), 0.01, 94);
+                    new Stage(700, 32, 5e-4, 50), new Stage(250, 32, 1e-4, 0), new Stage(250, 32, 1e-4, 0),
+                    new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995);
         }
 
         /** A few steps of everything on a small world: checks the whole chain in about half a minute (tests, --quick). */
         public static Options quick(long seed) {
             return new Options(seed, 64, 32, new ToyWorld.Counts(24, 24, 8), 32, 32, new Stage(3, 4, 1e-3, 0), 1e-4,
                     new Stage(3, 4, 5e-4, 0), new Stage(2, 4, 1e-4, 0), new Stage(2, 4, 1e-4, 0), new Stage(3, 4, 2e-4, 0),
-                    0.01, 23);
+                    0.01, 23, 0.9);
         }
     }
 
@@ -205,7 +213,7 @@ public final class ToyZoo {
             Path data, Options o, Stage st, Path run, Log log, String name) {
         var uo = new UNetFineTuning.Options(data, PROMPT, 0, st.steps(), st.batch(), 1, st.lr(),
                 st.warmup() > 0 ? "constant_with_warmup" : "constant", st.warmup(), 1.0, 1e-2, 0.0, false, true, o.seed(), run,
-                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(0, true);
+                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unetEma(), true);
         UNetFineTuning.run(unet, vae, prompts, sched, uo, log.stage(name, st.steps()));
     }
 

@@ -36,7 +36,7 @@ public final class ControlNetTraining {
 
     public static TrainingGraph graph(ControlNetModel cn, UNet2DConditionModel unet, long h, long w,
             Predicate<String> trainable, double conditioningScale) {
-        SameDiff sd = Graphs.newSameDiff();
+        SameDiff sd = Graphs.newTrainingSameDiff();
         Params cp = Params.shared(sd, cn.params());
         Params up = Params.shared(sd, unet.params(), UNET_PREFIX);
         var c = unet.config();

@@ -42,7 +42,7 @@ public final class UNetTraining {
 
     private static TrainingGraph build(UNet2DConditionModel unet, long h, long w, Predicate<String> trainable,
             boolean weighted) {
-        SameDiff sd = Graphs.newSameDiff();
+        SameDiff sd = Graphs.newTrainingSameDiff();
         Params p = Params.shared(sd, unet.params());
         var c = unet.config();
         SDVariable noisy = sd.placeHolder(NOISY, DataType.FLOAT, -1, c.inChannels(), h, w);

@@ -42,7 +42,7 @@ public final class VaeTraining {
         if (h % f != 0 || w % f != 0) {
             throw new IllegalArgumentException(w + "x" + h + " is not a multiple of the VAE's factor " + f);
         }
-        SameDiff sd = Graphs.newSameDiff();
+        SameDiff sd = Graphs.newTrainingSameDiff();
         Params p = Params.shared(sd, vae.params());
         int latent = c.latentChannels();
         SDVariable image = sd.placeHolder(IMAGE, DataType.FLOAT, -1, c.inChannels(), h, w);

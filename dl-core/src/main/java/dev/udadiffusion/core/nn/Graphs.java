@@ -3,6 +3,9 @@ package dev.udadiffusion.core.nn;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -25,6 +28,24 @@ public final class Graphs {
         SameDiff sd = SameDiff.create();
         sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
         return sd;
+    }
+
+    private static final Set<SameDiff> TRAINING = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    /**
+     * As {@link #newSameDiff}, for a graph that will take gradients (a training step, guidance): blocks whose
+     * backward is slow in M2.1 build a form that is cheaper to differentiate ({@link GroupNorm}, {@link LayerNorm}).
+     * The values are the same either way (within float rounding); only the speed differs.
+     */
+    public static SameDiff newTrainingSameDiff() {
+        SameDiff sd = newSameDiff();
+        TRAINING.add(sd);
+        return sd;
+    }
+
+    /** True for graphs made by {@link #newTrainingSameDiff}. */
+    public static boolean isTraining(SameDiff sd) {
+        return TRAINING.contains(sd);
     }
 
     /** True when every entry is known (positive), i.e. a reshape can use a literal shape. */

@@ -9,7 +9,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 /**
  * {@code torch.nn.GroupNorm(groups, C, eps, affine)} on [N, C, ...] input of static rank {@code rank}: statistics
  * per sample and group over channels-in-group × spatial, biased variance. M2.1 has no native op, so it is composed
- * (reductions on positive axes only: negative axes return garbage in M2.1).
+ * (reductions on positive axes only: negative axes return garbage in M2.1). Graphs that take gradients get a form
+ * whose backward avoids M2.1's slow broadcast {@code multiply_bp} ({@link RowOps}); inference keeps the broadcasting
+ * form, whose forward is cheaper.
  */
 public final class GroupNorm {
 
@@ -33,6 +35,9 @@ public final class GroupNorm {
         if (stat) {
             for (long d : spatial) {
                 size *= d;
+            }
+            if (Graphs.isTraining(sd)) {
+                return withMatmuls(p, prefix, x, rank, groups, channels, eps, affine, spatial, size);
             }
         }
         // [N, C, ...] -> [N, G, C/G * ...]
@@ -60,5 +65,33 @@ public final class GroupNorm {
         SDVariable w = p.get(prefix + ".weight", new long[] {channels}, Layout.TORCH, Init.ones());
         SDVariable b = p.get(prefix + ".bias", new long[] {channels}, Layout.TORCH, Init.zeros());
         return normed.mul(w.reshape(bshape)).add(b.reshape(bshape));
+    }
+
+    /**
+     * The static-shape form, with no full-size broadcasting product (see {@link RowOps}): statistics per
+     * [sample, group] row, normalisation and weight folded into one scale per (sample, channel).
+     */
+    private static SDVariable withMatmuls(Params p, String prefix, SDVariable x, int rank, int groups, int channels,
+            double eps, boolean affine, long[] spatial, long size) {
+        SameDiff sd = p.sameDiff();
+        long k = channels / groups * size;
+        SDVariable[] cr = RowOps.centeredAndRstd(sd, x.reshape(-1, k), k, eps); // rows [N·G, K]
+        long[] back = new long[rank];
+        back[0] = -1;
+        back[1] = channels;
+        System.arraycopy(spatial, 0, back, 2, spatial.length);
+        if (!affine) {
+            return cr[0].mul(RowOps.repeat(sd, cr[1], k)).reshape(back);
+        }
+        long per = channels / groups;
+        SDVariable w = p.get(prefix + ".weight", new long[] {channels}, Layout.TORCH, Init.ones());
+        SDVariable b = p.get(prefix + ".bias", new long[] {channels}, Layout.TORCH, Init.zeros());
+        // scale = rstd_g · w_c per (sample, channel), a small [N·C, 1] column repeated over the positions; the bias
+        // is a broadcast add (cheap: only multiply_bp is slow)
+        SDVariable scale = cr[1].reshape(-1, groups, 1).mul(w.reshape(1, groups, per)).reshape(-1, 1);
+        long[] bshape = new long[rank];
+        java.util.Arrays.fill(bshape, 1);
+        bshape[1] = channels;
+        return cr[0].reshape(-1, size).mul(RowOps.repeat(sd, scale, size)).reshape(back).add(b.reshape(bshape));
     }
 }

@@ -102,6 +102,31 @@ class BlocksTest {
     }
 
     @Test
+    void trainingFormsOfTheNormsMatchTheOracleAndFiniteDifferences() {
+        SameDiff t = Graphs.newTrainingSameDiff();
+        assertTrue(Graphs.isTraining(t) && !Graphs.isTraining(sd));
+        Params tp = Params.init(t, DataType.DOUBLE, 12);
+        INDArray xv = rand(2, 8, 3, 5);
+        SDVariable y = GroupNorm.forward(tp, "gn", t.var("x", xv), 4, 4, 8, 1e-6, true, 3, 5);
+        INDArray big = rand(2, 6, 4, 3).muli(1e-2).addi(50.0); // mean far larger than the spread
+        SDVariable ys = GroupNorm.forward(tp, "gns", t.var("xb", big), 4, 3, 6, 1e-5, false, 4, 3);
+        INDArray lx = rand(2, 3, 16).muli(1e-3).addi(0.7);
+        SDVariable yl = LayerNorm.forward(tp, "ln", t.var("lx", lx), 3, 16, 1e-5);
+        for (String k : List.of("gn.weight", "gn.bias", "ln.weight", "ln.bias")) {
+            INDArray a = t.getArrForVarName(k);
+            a.assign(rand(a.shape()).muli(0.5).addi(k.endsWith("weight") ? 1 : 0));
+        }
+        assertClose(Naive.groupNorm(xv, 4, 1e-6, tp.torchValue("gn.weight"), tp.torchValue("gn.bias")),
+                t.output(Map.of(), y.name()).get(y.name()), 1e-10);
+        assertClose(Naive.groupNorm(big, 3, 1e-5, null, null), t.output(Map.of(), ys.name()).get(ys.name()), 1e-8);
+        assertClose(Naive.layerNorm(lx, 1e-5, tp.torchValue("ln.weight"), tp.torchValue("ln.bias")),
+                t.output(Map.of(), yl.name()).get(yl.name()), 1e-9);
+        GradCheck.check(t, y, Map.of(), List.of("x", "gn.weight", "gn.bias"), 8);
+        GradCheck.check(t, ys, Map.of(), List.of("xb"), 8);
+        GradCheck.check(t, yl, Map.of(), List.of("lx", "ln.weight", "ln.bias"), 8);
+    }
+
+    @Test
     void layerNormWithEpsOnSmallVarianceInput() {
         INDArray xv = rand(2, 3, 16).muli(1e-3).addi(0.7);
         SDVariable y = LayerNorm.forward(p, "ln", sd.var("x", xv), 3, 16, 1e-5);
