@@ -44,10 +44,11 @@ final class SegformerLayer {
         SDVariable k = Linear.forward(p, a + ".key", kv, 3, dim, dim, true, kvLead);
         SDVariable v = Linear.forward(p, a + ".value", kv, 3, dim, dim, true, kvLead);
         int d = dim / heads;
-        SDVariable qh = q.reshape(-1, n, heads, d).permute(0, 2, 1, 3); // [B, heads, N, d]
+        // 1/√d on q rather than on the [B, heads, N, Nkv] scores: fewer elements whenever Nkv > d
+        SDVariable qh = q.mul(1.0 / Math.sqrt(d)).reshape(-1, n, heads, d).permute(0, 2, 1, 3); // [B, heads, N, d]
         SDVariable kh = k.reshape(-1, nkv, heads, d).permute(0, 2, 1, 3);
         SDVariable vh = v.reshape(-1, nkv, heads, d).permute(0, 2, 1, 3);
-        SDVariable scores = sd.mmul(qh, kh, false, true, false).mul(1.0 / Math.sqrt(d));
+        SDVariable scores = sd.mmul(qh, kh, false, true, false);
         SDVariable probs = sd.identity(attentionName, sd.nn().softmax(scores, 3));
         SDVariable ctx = sd.mmul(probs, vh).permute(0, 2, 1, 3).reshape(-1, n, dim);
         SDVariable att = Linear.forward(p, prefix + ".attention.output.dense", ctx, 3, dim, dim, true, lead);

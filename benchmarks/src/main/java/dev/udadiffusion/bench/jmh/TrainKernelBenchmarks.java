@@ -1,6 +1,7 @@
 package dev.udadiffusion.bench.jmh;
 
 import dev.udadiffusion.core.nn.Activations;
+import dev.udadiffusion.core.nn.Attention;
 import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.LayerNorm;
@@ -33,8 +34,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Normalisation layers in training: one {@link Trainer} step (forward, backward through the layer, AdamW on its
- * weight and bias) of loss = mean((layer(x) − target)²), at the toy U-Net's shape and at SD1.5's. These are the
+ * Layers in training: one {@link Trainer} step (forward, backward through the layer, AdamW on its weights) of
+ * loss = mean((layer(x) − target)²): the normalisation layers at the toy U-Net's shape and at SD1.5's, self-attention
+ * with its projections at SD1.5's 32×32 level. These are the
  * kernels whose backward dominated training steps (see benchmarks/README.md, "Training steps").
  *
  * <p>HOW TO RUN (after {@code mvn -q -B install -DskipTests}):
@@ -51,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class TrainKernelBenchmarks {
 
-    @Param({"groupnorm_silu_32_16x32_b32", "groupnorm_silu_320_64x64", "layernorm_4096x320"})
+    @Param({"groupnorm_silu_32_16x32_b32", "groupnorm_silu_320_64x64", "layernorm_4096x320", "self_attention_1024x8x40"})
     public String kernel;
 
     private Trainer trainer;
@@ -77,6 +79,11 @@ public class TrainKernelBenchmarks {
             case "layernorm_4096x320" -> {
                 shape = new long[] {2, 4096, 320};
                 y = LayerNorm.forward(p, "ln", sd.placeHolder("x", DataType.FLOAT, shape), 3, 320, 1e-5);
+            }
+            case "self_attention_1024x8x40" -> {
+                shape = new long[] {2, 1024, 320}; // diffusers Attention with projections, SD1.5's 32×32 level
+                y = Attention.forward(p, "attn1", sd.placeHolder("x", DataType.FLOAT, shape), null, 320, 320, 8, 40, false,
+                        1024, 1024, Attention.DEFAULT_QUERY_CHUNK);
             }
             default -> throw new IllegalArgumentException(kernel);
         }

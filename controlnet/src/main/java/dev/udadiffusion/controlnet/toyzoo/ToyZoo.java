@@ -47,7 +47,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ol>
  * <li>{@code world}: the toy world (seeded) in {@code OUT/.work/world};</li>
  * <li>{@code base}: the real SD1.5 tokenizer (bundled), a small CLIP text tower with random weights (frozen, stored as
- * F16), SD1.5's noise schedule;</li>
+ * F16), SD1.5's noise schedule with SD2's v-prediction (an ε-prediction prior of this size sampled texture soup:
+ * its ε errors are amplified 1/√ᾱ-fold in the early x₀ estimates; v-prediction gave coherent sky/road/tree layouts
+ * after 150 steps of fine-tuning the same prior);</li>
  * <li>{@code vae}: a ×4 KL autoencoder trained on both domains' images;</li>
  * <li>{@code prior}: a U-Net trained from scratch on both domains' images;</li>
  * <li>{@code source}, {@code target}: DreamBooth-style fine-tuning of the prior on each domain's images;</li>
@@ -97,7 +99,7 @@ public final class ToyZoo {
          */
         public static Options standard(long seed) {
             return new Options(seed, 128, 64, ToyWorld.Counts.DEFAULT, 32, 64, new Stage(400, 16, 1e-3, 50), 1e-4,
-                    new Stage(700, 32, 5e-4, 50), new Stage(250, 32, 1e-4, 0), new Stage(250, 32, 1e-4, 0),
+                    new Stage(700, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
                     new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995);
         }
 
@@ -224,7 +226,7 @@ public final class ToyZoo {
                 && Files.isRegularFile(out.resolve(component).resolve("config.json"));
     }
 
-    /** The base: model_index.json, the bundled tokenizer, a seeded random text tower (F16), SD1.5's DDIM schedule. */
+    /** The base: model_index.json, the bundled tokenizer, a seeded random text tower (F16), SD1.5's DDIM schedule, v-prediction. */
     private static void writeBase(Path out, long seed) {
         CLIPTokenizer.writeBundled(out.resolve("tokenizer"));
         AtomicFiles.writeString(out.resolve("scheduler/scheduler_config.json"), """
@@ -237,7 +239,7 @@ public final class ToyZoo {
                   "clip_sample": false,
                   "set_alpha_to_one": false,
                   "steps_offset": 1,
-                  "prediction_type": "epsilon",
+                  "prediction_type": "v_prediction",
                   "timestep_spacing": "leading"
                 }
                 """);

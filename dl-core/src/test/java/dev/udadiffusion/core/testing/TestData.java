@@ -30,4 +30,17 @@ public final class TestData {
         }
         return p;
     }
+
+    /**
+     * The toy model zoo shipped in the repository ({@code models/toy-zoo}), or the folder named by the system property
+     * {@code udadiff.toyZoo} (to check another zoo).
+     */
+    public static Path toyZoo() {
+        String prop = System.getProperty("udadiff.toyZoo");
+        Path p = prop != null ? Path.of(prop) : root().getParent().resolve("models").resolve("toy-zoo");
+        if (!Files.isRegularFile(p.resolve("zoo.json"))) {
+            throw new IllegalStateException("no toy zoo at " + p + " (zoo.json missing)");
+        }
+        return p;
+    }
 }
