@@ -48,10 +48,7 @@ public final class GroupNorm {
         SDVariable var = centered.mul(centered).mean(true, 2);
         SDVariable normed = centered.mul(sd.math().rsqrt(var.add(eps)));
         if (stat) {
-            long[] back = new long[rank];
-            back[0] = -1;
-            back[1] = channels;
-            System.arraycopy(spatial, 0, back, 2, spatial.length);
+            long[] back = staticShape(channels, spatial);
             normed = normed.reshape(back); // back to [N, C, ...]
         } else {
             normed = normed.reshape(x.shape());
@@ -59,9 +56,7 @@ public final class GroupNorm {
         if (!affine) {
             return normed;
         }
-        long[] bshape = new long[rank];
-        java.util.Arrays.fill(bshape, 1);
-        bshape[1] = channels;
+        long[] bshape = channelShape(rank, channels);
         SDVariable w = p.get(prefix + ".weight", new long[] {channels}, Layout.TORCH, Init.ones());
         SDVariable b = p.get(prefix + ".bias", new long[] {channels}, Layout.TORCH, Init.zeros());
         return normed.mul(w.reshape(bshape)).add(b.reshape(bshape));
@@ -76,10 +71,7 @@ public final class GroupNorm {
         SameDiff sd = p.sameDiff();
         long k = channels / groups * size;
         SDVariable[] cr = RowOps.centeredAndRstd(sd, x.reshape(-1, k), k, eps); // rows [N·G, K]
-        long[] back = new long[rank];
-        back[0] = -1;
-        back[1] = channels;
-        System.arraycopy(spatial, 0, back, 2, spatial.length);
+        long[] back = staticShape(channels, spatial);
         if (!affine) {
             return cr[0].mul(RowOps.repeat(sd, cr[1], k)).reshape(back);
         }
@@ -89,9 +81,24 @@ public final class GroupNorm {
         // scale = rstd_g · w_c per (sample, channel), a small [N·C, 1] column repeated over the positions; the bias
         // is a broadcast add (cheap: only multiply_bp is slow)
         SDVariable scale = cr[1].reshape(-1, groups, 1).mul(w.reshape(1, groups, per)).reshape(-1, 1);
-        long[] bshape = new long[rank];
-        java.util.Arrays.fill(bshape, 1);
-        bshape[1] = channels;
+        long[] bshape = channelShape(rank, channels);
         return cr[0].reshape(-1, size).mul(RowOps.repeat(sd, scale, size)).reshape(back).add(b.reshape(bshape));
+    }
+
+    /** [-1, C, spatial...]: back to the input's layout with only the batch inferred. */
+    private static long[] staticShape(int channels, long[] spatial) {
+        long[] s = new long[spatial.length + 2];
+        s[0] = -1;
+        s[1] = channels;
+        System.arraycopy(spatial, 0, s, 2, spatial.length);
+        return s;
+    }
+
+    /** [1, C, 1, ...]: a per-channel vector broadcast over batch and positions. */
+    private static long[] channelShape(int rank, int channels) {
+        long[] s = new long[rank];
+        java.util.Arrays.fill(s, 1);
+        s[1] = channels;
+        return s;
     }
 }
