@@ -71,7 +71,8 @@ class UNetFineTuningTest {
     }
 
     static UNetFineTuning.Options opts(Path out, long steps) {
-        return UNetFineTuning.Options.defaults(data, out).with(steps, 64, 1e-4, 2).withResume(true, 3);
+        // with an EMA (the saved U-Net is the average): its warm-up must continue, not restart, on resume
+        return UNetFineTuning.Options.defaults(data, out).with(steps, 64, 1e-4, 2).withResume(true, 3).withEmaAndCache(0.9, false);
     }
 
     @Test

@@ -3,9 +3,9 @@ package dev.udadiffusion.core.nn;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
-import java.util.Set;
-import java.util.WeakHashMap;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -30,7 +30,11 @@ public final class Graphs {
         return sd;
     }
 
-    private static final Set<SameDiff> TRAINING = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    /**
+     * Graphs made by {@link #newTrainingSameDiff}, by identity: SameDiff's {@code hashCode}/{@code equals} follow its
+     * contents (a graph's hash changes with every variable added), so a hash-based set loses it at the first op.
+     */
+    private static final List<WeakReference<SameDiff>> TRAINING = new ArrayList<>();
 
     /**
      * As {@link #newSameDiff}, for a graph that will take gradients (a training step, guidance): blocks whose
@@ -39,13 +43,23 @@ public final class Graphs {
      */
     public static SameDiff newTrainingSameDiff() {
         SameDiff sd = newSameDiff();
-        TRAINING.add(sd);
+        synchronized (TRAINING) {
+            TRAINING.removeIf(r -> r.get() == null);
+            TRAINING.add(new WeakReference<>(sd));
+        }
         return sd;
     }
 
     /** True for graphs made by {@link #newTrainingSameDiff}. */
     public static boolean isTraining(SameDiff sd) {
-        return TRAINING.contains(sd);
+        synchronized (TRAINING) {
+            for (WeakReference<SameDiff> r : TRAINING) {
+                if (r.get() == sd) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** True when every entry is known (positive), i.e. a reshape can use a literal shape. */

@@ -5,29 +5,51 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Exponential moving average of weights as diffusers' {@code EMAModel} (decay warm-up
- * min(decay, (1 + step)/(10 + step)), updates every step): shadow ← shadow − (1 − d)(shadow − p).
+ * Exponential moving average of weights as diffusers' {@code EMAModel} without {@code use_ema_warmup}: at its n-th
+ * update (n counted from the start of training) the decay is 0 for n = 1 and min(decay, n / (9 + n)) after, i.e.
+ * diffusers' (1 + s) / (10 + s) with s = n − 1; shadow ← shadow − (1 − d)(shadow − p).
  */
 public final class Ema {
 
     private final double maxDecay;
     private final Map<String, INDArray> shadow = new LinkedHashMap<>();
-    private long step;
+    private long updates;
 
     public Ema(Map<String, INDArray> params, double maxDecay) {
+        this(params, maxDecay, 0);
+    }
+
+    /** @param updatesSoFar updates already made (a resumed run's step), so the warm-up continues where it was */
+    public Ema(Map<String, INDArray> params, double maxDecay, long updatesSoFar) {
+        if (!(maxDecay >= 0 && maxDecay < 1) || updatesSoFar < 0) {
+            throw new IllegalArgumentException("EMA decay must be in [0, 1) and the update count >= 0: " + maxDecay
+                    + ", " + updatesSoFar);
+        }
         this.maxDecay = maxDecay;
+        this.updates = updatesSoFar;
         params.forEach((k, v) -> shadow.put(k, v.dup()));
     }
 
+    /** The decay diffusers uses at its {@code n}-th update. */
+    public double decayAt(long n) {
+        long s = n - 1;
+        return s <= 0 ? 0.0 : Math.min(maxDecay, (1.0 + s) / (10.0 + s));
+    }
+
     public void update(Map<String, INDArray> params) {
-        step++;
-        double d = Math.min(maxDecay, (1.0 + step) / (10.0 + step));
+        updates++;
+        double d = decayAt(updates);
         params.forEach((k, p) -> {
             INDArray s = shadow.get(k);
             if (s != null) {
                 s.subi(s.sub(p).muli(1 - d));
             }
         });
+    }
+
+    /** Updates made so far (including those before a resume). */
+    public long updates() {
+        return updates;
     }
 
     /** The averaged weights (live arrays). */

@@ -89,7 +89,7 @@ public final class TrainingLoop {
             }
         }
         long firstStep = start;
-        Ema ema = o.emaDecay() > 0 ? new Ema(g.parameterArrays(), o.emaDecay()) : null;
+        Ema ema = o.emaDecay() > 0 ? new Ema(g.parameterArrays(), o.emaDecay(), start) : null; // warm-up continues on resume
         if (ema != null && start > 0) {
             Path latest = latestCheckpoint(o.outDir());
             try (SafetensorsFile e = SafetensorsFile.open(latest.resolve("ema.safetensors"))) {

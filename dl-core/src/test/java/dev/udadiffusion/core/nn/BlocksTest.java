@@ -2,8 +2,10 @@ package dev.udadiffusion.core.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.udadiffusion.core.state.Params;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -112,6 +114,12 @@ class BlocksTest {
         SDVariable ys = GroupNorm.forward(tp, "gns", t.var("xb", big), 4, 3, 6, 1e-5, false, 4, 3);
         INDArray lx = rand(2, 3, 16).muli(1e-3).addi(0.7);
         SDVariable yl = LayerNorm.forward(tp, "ln", t.var("lx", lx), 3, 16, 1e-5);
+        // the graph is still known as a training graph once it has ops (SameDiff's hash follows its contents), and
+        // every norm took the RowOps form: no product with an rsqrt operand (the broadcasting forms' signature)
+        assertTrue(Graphs.isTraining(t));
+        assertTrue(t.variableMap().keySet().stream().anyMatch(n -> n.startsWith("rowops_")));
+        assertEquals(List.of(), Arrays.stream(t.ops()).filter(o -> o.opName().equals("multiply"))
+                .filter(o -> Arrays.stream(o.args()).anyMatch(a -> a.name().startsWith("rsqrt"))).map(o -> o.getOwnName()).toList());
         for (String k : List.of("gn.weight", "gn.bias", "ln.weight", "ln.bias")) {
             INDArray a = t.getArrForVarName(k);
             a.assign(rand(a.shape()).muli(0.5).addi(k.endsWith("weight") ? 1 : 0));
