@@ -192,6 +192,15 @@ final class DemoReport {
         dev.udadiffusion.controlnet.generate.SampleGrid.write(png, masks, sources, images);
     }
 
+    /**
+     * After load, every image that did not load gets a visible "missing image" note (a report copied without its
+     * PNGs says so), and {@code <body data-images="N loaded, M missing">} records the count (the browser test reads it).
+     */
+    static final String IMAGE_CHECK = "<script>window.addEventListener('load',()=>{const all=[...document.images];"
+            + "const bad=all.filter(i=>!i.complete||i.naturalWidth===0);bad.forEach(i=>{const p=document.createElement('p');"
+            + "p.className='missing';p.style.color='#b00';p.textContent='missing image: '+i.getAttribute('src');i.after(p);});"
+            + "document.body.dataset.images=(all.length-bad.length)+' loaded, '+bad.length+' missing';});</script>\n";
+
     /** A minimal Markdown-to-HTML rendering of the report (headings, tables, images, lists, code, paragraphs). */
     static String html(String md) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -249,7 +258,7 @@ final class DemoReport {
         if (para.length() > 0) {
             h.append("<p>").append(inline(para.toString().strip())).append("</p>\n");
         }
-        return h.append("</body></html>\n").toString();
+        return h.append(IMAGE_CHECK).append("</body></html>\n").toString();
     }
 
     private static String inline(String s) {

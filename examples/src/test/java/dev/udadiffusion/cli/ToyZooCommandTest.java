@@ -80,6 +80,17 @@ class ToyZooCommandTest {
             images++;
         }
         assertEquals(3, images, html);
+        // as a browser shows it (headless Chromium): the table rendered, every image decoded; the same page copied
+        // without its images shows the missing-image notes (so the check can fail)
+        Path chromium = HeadlessBrowser.require();
+        String dom = HeadlessBrowser.dumpDom(chromium, demo.resolve("report.html"), dir.resolve("browser-profile"));
+        assertTrue(dom.contains("data-images=\"3 loaded, 0 missing\""), dom);
+        assertTrue(dom.contains("<td>target (oracle)</td>") && !dom.contains("class=\"missing\""), dom);
+        Path bare = Files.createDirectories(dir.resolve("bare"));
+        Files.copy(demo.resolve("report.html"), bare.resolve("report.html"));
+        String bareDom = HeadlessBrowser.dumpDom(chromium, bare.resolve("report.html"), dir.resolve("browser-profile-2"));
+        assertTrue(bareDom.contains("data-images=\"0 loaded, 3 missing\"") && bareDom.contains("missing image: report_iou.png</p>"),
+                bareDom);
         // resumable: nothing is generated or trained again
         var d2 = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", demo.toString(), "--quick");
         assertEquals(0, d2.code(), d2.out() + d2.err());
