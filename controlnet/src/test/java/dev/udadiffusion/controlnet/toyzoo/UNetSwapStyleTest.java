@@ -1,0 +1,131 @@
+package dev.udadiffusion.controlnet.toyzoo;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.udadiffusion.controlnet.ControlNetHook;
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.controlnet.SegmentationConditioning;
+import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.data.toyworld.ToyWorld;
+import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
+import dev.udadiffusion.diffusion.schedulers.Schedulers;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The thesis's U-Net swap on the shipped toy zoo: the same source masks, noise and ControlNet, generated once with the
+ * source U-Net and once with the target U-Net. The toy world's domains differ in their class palettes (the target's
+ * colours are desaturated with per-class brightness) and in fine texture, which a ×4 VAE of this size blurs away, so the
+ * style is measured as the mean colour of each class under the conditioning mask: the target U-Net's images must be
+ * closer to the target palette, and farther from the source one, than the source U-Net's.
+ */
+class UNetSwapStyleTest {
+
+    /** Mean RGB (0–255) per trainId over the pixels the masks give that class: the domain's palette ([19][4], count last). */
+    static double[][] palette(List<BufferedImage> images, List<int[][]> masks) {
+        double[][] t = new double[19][4];
+        for (int i = 0; i < images.size(); i++) {
+            BufferedImage img = images.get(i);
+            int[][] m = masks.get(i);
+            for (int y = 0; y < img.getHeight(); y++) {
+                for (int x = 0; x < img.getWidth(); x++) {
+                    int c = m[y][x];
+                    if (c >= 0 && c < 19) {
+                        int p = img.getRGB(x, y);
+                        t[c][0] += (p >> 16) & 255;
+                        t[c][1] += (p >> 8) & 255;
+                        t[c][2] += p & 255;
+                        t[c][3]++;
+                    }
+                }
+            }
+        }
+        for (double[] row : t) {
+            for (int k = 0; k < 3 && row[3] > 0; k++) {
+                row[k] /= row[3];
+            }
+        }
+        return t;
+    }
+
+    /** RGB distance of a generated palette to a reference one, averaged over the generated pixels of classes both have. */
+    static double distance(double[][] generated, double[][] reference) {
+        double sum = 0;
+        double w = 0;
+        for (int c = 0; c < 19; c++) {
+            if (generated[c][3] > 0 && reference[c][3] > 0) {
+                double d = Math.sqrt(Math.pow(generated[c][0] - reference[c][0], 2) + Math.pow(generated[c][1] - reference[c][1], 2)
+                        + Math.pow(generated[c][2] - reference[c][2], 2));
+                sum += generated[c][3] * d;
+                w += generated[c][3];
+            }
+        }
+        return sum / w;
+    }
+
+    @Test
+    void targetUNetMovesTheClassColoursTowardTheTargetDomain() throws Exception {
+        Path zoo = TestData.toyZoo();
+        JsonNode o = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile()).get("options");
+        ToyWorld world = new ToyWorld(o.get("width").asInt(), o.get("height").asInt(), o.get("seed").asLong());
+        int n = 16;
+        List<int[][]> masks = new ArrayList<>();
+        List<int[][]> targetMasks = new ArrayList<>();
+        List<BufferedImage> source = new ArrayList<>();
+        List<BufferedImage> target = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            // held-out scenes: indices past the training set
+            ToyWorld.Sample s = world.render(ToyWorld.Domain.SOURCE, "train", 100_000 + i);
+            masks.add(s.trainIds());
+            source.add(s.image());
+            ToyWorld.Sample t = world.render(ToyWorld.Domain.TARGET, "val", 100_000 + i);
+            targetMasks.add(t.trainIds());
+            target.add(t.image());
+        }
+        double[][] src = palette(source, masks);
+        double[][] tgt = palette(target, targetMasks);
+        double[][] withSource = palette(generate(zoo, "unet_source", masks, world), masks);
+        double[][] withTarget = palette(generate(zoo, "unet_target", masks, world), masks);
+        String report = String.format("class-colour distance to the target palette: source images %.1f, generated with the "
+                + "source U-Net %.1f, with the target U-Net %.1f; to the source palette: %.1f / %.1f", distance(src, tgt),
+                distance(withSource, tgt), distance(withTarget, tgt), distance(withSource, src), distance(withTarget, src));
+        System.out.println(report);
+        assertTrue(distance(withTarget, tgt) < distance(withSource, tgt), report);
+        assertTrue(distance(withTarget, src) > distance(withSource, src), report);
+    }
+
+    private static List<BufferedImage> generate(Path zoo, String unet, List<int[][]> masks, ToyWorld world) {
+        try (StableDiffusion sd = StableDiffusion.load(zoo, StableDiffusion.Options.defaults().withUnet(zoo.resolve(unet)));
+                ControlNetModel cn = ControlNetModel.load(zoo.resolve("controlnet"))) {
+            StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve("ddim"));
+            int f = sd.vae().config().downscale();
+            List<INDArray> noise = new ArrayList<>();
+            List<INDArray> cond = new ArrayList<>();
+            for (int i = 0; i < masks.size(); i++) {
+                noise.add(new Rng(i).gaussian(1, 4, world.height() / f, world.width() / f));
+                cond.add(SegmentationConditioning.oneHot(masks.get(i)));
+            }
+            GenerationRequest req = new GenerationRequest(java.util.Collections.nCopies(masks.size(), ToyZoo.PROMPT), null,
+                    world.height(), world.width(), 20, 1.0, 0, Nd4j.concat(0, noise.toArray(new INDArray[0])), 0, null, null);
+            ControlNetHook hook = new ControlNetHook(List.of(ControlNetHook.Control.of(cn,
+                    Nd4j.concat(0, cond.toArray(new INDArray[0])), 1.0)), false);
+            INDArray images = pipe.generate(req, hook, st -> { }).images();
+            List<BufferedImage> out = new ArrayList<>();
+            for (int b = 0; b < masks.size(); b++) {
+                out.add(Images.fromUnitTensor(images.slice(b)));
+            }
+            return out;
+        }
+    }
+}
