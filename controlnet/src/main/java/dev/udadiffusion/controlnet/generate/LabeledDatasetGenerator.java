@@ -132,34 +132,25 @@ public final class LabeledDatasetGenerator {
             pending.add(j);
             if (pending.size() == o.batch() || i == o.count() - 1) {
                 List<BufferedImage> imgs = generate(pipe, controlNet, pending, o);
+                List<List<BufferedImage>> regenerated = o.scr() == null ? null : regenerateCrops(pipe, controlNet, pending, o);
                 for (int b = 0; b < pending.size(); b++) {
                     Job p = pending.get(b);
                     BufferedImage img = imgs.get(b);
                     int refined = 0;
                     int rejected = 0;
                     if (o.scr() != null) {
+                        List<BufferedImage> mine = regenerated.get(b);
                         SmallComponentsRefinement.Result r = SmallComponentsRefinement.refine(img, p.mask(), o.scr(),
                                 new SmallComponentsRefinement.Regenerator() {
                                     @Override
                                     public BufferedImage regenerate(int[][] cropMask, SmallComponentsRefinement.Crop crop) {
-                                        return regenerateAll(java.util.Collections.singletonList(cropMask), List.of(crop)).get(0);
+                                        throw new IllegalStateException("crops are regenerated for the whole batch");
                                     }
 
                                     @Override
                                     public List<BufferedImage> regenerateAll(List<int[][]> masks,
                                             List<SmallComponentsRefinement.Crop> crops) {
-                                        // each crop keeps its own seed, so batching (by --batch) changes no sample
-                                        List<Job> jobs = new ArrayList<>();
-                                        for (int k = 0; k < crops.size(); k++) {
-                                            jobs.add(new Job(p.index(), p.id(), p.file(), p.rcsClass(), masks.get(k),
-                                                    o.promptFor(masks.get(k)), p.seed() + 1 + crops.get(k).component().id()));
-                                        }
-                                        List<BufferedImage> out = new ArrayList<>();
-                                        for (int k = 0; k < jobs.size(); k += o.batch()) {
-                                            out.addAll(generate(pipe, controlNet, jobs.subList(k, Math.min(jobs.size(),
-                                                    k + o.batch())), o));
-                                        }
-                                        return out;
+                                        return mine; // planned from the same mask and options, so the same crops
                                     }
                                 }, acceptor);
                         img = r.image();
@@ -222,6 +213,37 @@ public final class LabeledDatasetGenerator {
         long seed = o.seed() * 1_000_003L + i * 7919L;
         return new Job(i, CityscapesWriter.id(i), s.image().getFileName().toString().replace(".png", "") + ":" + s.id(),
                 cls, labels, o.promptFor(labels), seed);
+    }
+
+    /**
+     * SCR's regenerations for every image of a batch, denoised {@code batch} crops at a time across images (one small
+     * batch per image left the cores idle: 3.5 s per 128×64 sample). Crops depend only on the mask, and each keeps its
+     * own seed (the sample's + 1 + component id), so the batching changes no pixel beyond float rounding.
+     */
+    private static List<List<BufferedImage>> regenerateCrops(StableDiffusionPipeline pipe, ControlNetModel controlNet,
+            List<Job> pending, Options o) {
+        List<Job> jobs = new ArrayList<>();
+        List<Integer> owners = new ArrayList<>();
+        for (int b = 0; b < pending.size(); b++) {
+            Job p = pending.get(b);
+            for (SmallComponentsRefinement.Crop c : SmallComponentsRefinement.plan(p.mask(), o.scr())) {
+                int[][] m = SmallComponentsRefinement.cropMask(p.mask(), c, o.width(), o.height());
+                jobs.add(new Job(p.index(), p.id(), p.file(), p.rcsClass(), m, o.promptFor(m), p.seed() + 1 + c.component().id()));
+                owners.add(b);
+            }
+        }
+        List<BufferedImage> done = new ArrayList<>();
+        for (int k = 0; k < jobs.size(); k += o.batch()) {
+            done.addAll(generate(pipe, controlNet, jobs.subList(k, Math.min(jobs.size(), k + o.batch())), o));
+        }
+        List<List<BufferedImage>> per = new ArrayList<>();
+        for (int b = 0; b < pending.size(); b++) {
+            per.add(new ArrayList<>());
+        }
+        for (int k = 0; k < jobs.size(); k++) {
+            per.get(owners.get(k)).add(done.get(k));
+        }
+        return per;
     }
 
     /** Denoises a batch; each sample's starting noise comes from its own seed. */

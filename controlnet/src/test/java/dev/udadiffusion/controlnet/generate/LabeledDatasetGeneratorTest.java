@@ -86,14 +86,7 @@ class LabeledDatasetGeneratorTest {
             LabeledDatasetGenerator.run(pipe, cn, masks, solo, options(2, 0.01, null, 1), models, null);
             var a = dev.udadiffusion.core.image.Images.read(image1);
             var b = dev.udadiffusion.core.image.Images.read(solo.resolve("leftImg8bit/train/gen/gen_000000_000001_leftImg8bit.png"));
-            int maxDiff = 0;
-            for (int y = 0; y < 64; y++) {
-                for (int x = 0; x < 128; x++) {
-                    for (int s = 0; s <= 16; s += 8) {
-                        maxDiff = Math.max(maxDiff, Math.abs(((a.getRGB(x, y) >> s) & 255) - ((b.getRGB(x, y) >> s) & 255)));
-                    }
-                }
-            }
+            int maxDiff = maxGreyDiff(a, b);
             assertTrue(maxDiff <= 2, "batch 1 vs 2 differ by " + maxDiff + " grey levels");
             // SCR: the sample's small components are regenerated, recorded in the manifest
             Path refined = dir.resolve("refined");
@@ -101,7 +94,34 @@ class LabeledDatasetGeneratorTest {
                     options(1, 0.01, new SmallComponentsRefinement.Options(3000, 1, 3, 1), 1), models, null);
             assertEquals(1, r.refinements(), "toy masks at 128x64 have components under 94 px");
             assertTrue(Files.readString(refined.resolve("manifest.jsonl")).contains("\"scr_refined\":\"1\""));
+            // SCR crops are denoised across the images of a batch: the same pixels as one image at a time
+            var scr2 = new SmallComponentsRefinement.Options(3000, 2, 3, 1);
+            Path byTwo = dir.resolve("refined-batch2");
+            Path byOne = dir.resolve("refined-batch1");
+            LabeledDatasetGenerator.Report r2 = LabeledDatasetGenerator.run(pipe, cn, masks, byTwo, options(2, 0.01, scr2, 2),
+                    models, null);
+            LabeledDatasetGenerator.Report r1 = LabeledDatasetGenerator.run(pipe, cn, masks, byOne, options(2, 0.01, scr2, 1),
+                    models, null);
+            assertEquals(4, r2.refinements(), "two components refined in each of the two images");
+            assertEquals(r1.refinements(), r2.refinements());
+            for (String id : List.of("000000_000000", "000000_000001")) {
+                String f = "leftImg8bit/train/gen/gen_" + id + "_leftImg8bit.png";
+                assertTrue(maxGreyDiff(dev.udadiffusion.core.image.Images.read(byTwo.resolve(f)),
+                        dev.udadiffusion.core.image.Images.read(byOne.resolve(f))) <= 2, id);
+            }
         }
+    }
+
+    static int maxGreyDiff(java.awt.image.BufferedImage a, java.awt.image.BufferedImage b) {
+        int maxDiff = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                for (int s = 0; s <= 16; s += 8) {
+                    maxDiff = Math.max(maxDiff, Math.abs(((a.getRGB(x, y) >> s) & 255) - ((b.getRGB(x, y) >> s) & 255)));
+                }
+            }
+        }
+        return maxDiff;
     }
 
     @Test
