@@ -67,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-swap", description = "ablation: generate with the source U-Net (no U-Net swap)")
     boolean noSwap;
 
-    @Option(names = "--count", description = "generated samples (default: 600; --quick 8)")
+    @Option(names = "--count", description = "generated samples (default: 192, the protocol of the measured tables; --quick 8)")
     Integer count;
 
     @Option(names = "--segformer-steps", description = "SegFormer training steps per row (default: 500; --quick 15)")
@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         JsonNode zooJson = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile());
         JsonNode wo = zooJson.get("options");
-        int n = count != null ? count : quick ? 8 : 600;
+        int n = count != null ? count : quick ? 8 : 192;
         long steps = segSteps != null ? segSteps : quick ? 15 : 500;
 
         // 1. the zoo's own world (same seed, size and counts), so the target U-Net's domain is the evaluated one
