@@ -132,27 +132,16 @@ public final class LabeledDatasetGenerator {
             pending.add(j);
             if (pending.size() == o.batch() || i == o.count() - 1) {
                 List<BufferedImage> imgs = generate(pipe, controlNet, pending, o);
-                List<List<BufferedImage>> regenerated = o.scr() == null ? null : regenerateCrops(pipe, controlNet, pending, o);
+                List<Refinements> regenerated = o.scr() == null ? null : regenerateCrops(pipe, controlNet, pending, o);
                 for (int b = 0; b < pending.size(); b++) {
                     Job p = pending.get(b);
                     BufferedImage img = imgs.get(b);
                     int refined = 0;
                     int rejected = 0;
                     if (o.scr() != null) {
-                        List<BufferedImage> mine = regenerated.get(b);
-                        SmallComponentsRefinement.Result r = SmallComponentsRefinement.refine(img, p.mask(), o.scr(),
-                                new SmallComponentsRefinement.Regenerator() {
-                                    @Override
-                                    public BufferedImage regenerate(int[][] cropMask, SmallComponentsRefinement.Crop crop) {
-                                        throw new IllegalStateException("crops are regenerated for the whole batch");
-                                    }
-
-                                    @Override
-                                    public List<BufferedImage> regenerateAll(List<int[][]> masks,
-                                            List<SmallComponentsRefinement.Crop> crops) {
-                                        return mine; // planned from the same mask and options, so the same crops
-                                    }
-                                }, acceptor);
+                        Refinements mine = regenerated.get(b);
+                        SmallComponentsRefinement.Result r = SmallComponentsRefinement.apply(img, p.mask(), o.scr(), mine.crops(),
+                                mine.images(), acceptor);
                         img = r.image();
                         refined = (int) r.refined();
                         rejected = r.crops().size() - refined;
@@ -215,35 +204,51 @@ public final class LabeledDatasetGenerator {
                 cls, labels, o.promptFor(labels), seed);
     }
 
+    /** One image's planned SCR crops and their regenerations, in plan order. */
+    private record Refinements(List<SmallComponentsRefinement.Crop> crops, List<BufferedImage> images) {
+    }
+
     /**
      * SCR's regenerations for every image of a batch, denoised {@code batch} crops at a time across images (one small
      * batch per image left the cores idle: 3.5 s per 128×64 sample). Crops depend only on the mask, and each keeps its
      * own seed (the sample's + 1 + component id), so the batching changes no pixel beyond float rounding.
      */
-    private static List<List<BufferedImage>> regenerateCrops(StableDiffusionPipeline pipe, ControlNetModel controlNet,
+    private static List<Refinements> regenerateCrops(StableDiffusionPipeline pipe, ControlNetModel controlNet,
             List<Job> pending, Options o) {
         List<Job> jobs = new ArrayList<>();
-        List<Integer> owners = new ArrayList<>();
-        for (int b = 0; b < pending.size(); b++) {
-            Job p = pending.get(b);
-            for (SmallComponentsRefinement.Crop c : SmallComponentsRefinement.plan(p.mask(), o.scr())) {
+        List<Refinements> per = new ArrayList<>();
+        for (Job p : pending) {
+            List<SmallComponentsRefinement.Crop> crops = SmallComponentsRefinement.plan(p.mask(), o.scr());
+            for (SmallComponentsRefinement.Crop c : crops) {
                 int[][] m = SmallComponentsRefinement.cropMask(p.mask(), c, o.width(), o.height());
                 jobs.add(new Job(p.index(), p.id(), p.file(), p.rcsClass(), m, o.promptFor(m), p.seed() + 1 + c.component().id()));
-                owners.add(b);
             }
+            per.add(new Refinements(crops, new ArrayList<>()));
         }
         List<BufferedImage> done = new ArrayList<>();
         for (int k = 0; k < jobs.size(); k += o.batch()) {
             done.addAll(generate(pipe, controlNet, jobs.subList(k, Math.min(jobs.size(), k + o.batch())), o));
         }
-        List<List<BufferedImage>> per = new ArrayList<>();
-        for (int b = 0; b < pending.size(); b++) {
-            per.add(new ArrayList<>());
-        }
-        for (int k = 0; k < jobs.size(); k++) {
-            per.get(owners.get(k)).add(done.get(k));
+        int k = 0;
+        for (Refinements r : per) {
+            for (int i = 0; i < r.crops().size(); i++) {
+                r.images().add(done.get(k++));
+            }
         }
         return per;
+    }
+
+    /**
+     * Images for {@code masks} (size, steps, guidance, control scale and prompt from {@code o}); image i starts from the
+     * noise of {@code seeds[i]}, so the result does not depend on how masks are grouped into calls.
+     */
+    public static List<BufferedImage> generate(StableDiffusionPipeline pipe, ControlNetModel cn, List<int[][]> masks,
+            long[] seeds, Options o) {
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < masks.size(); i++) {
+            jobs.add(new Job(i, Integer.toString(i), "", -1, masks.get(i), o.promptFor(masks.get(i)), seeds[i]));
+        }
+        return generate(pipe, cn, jobs, o);
     }
 
     /** Denoises a batch; each sample's starting noise comes from its own seed. */

@@ -134,16 +134,25 @@ public final class SmallComponentsRefinement {
 
     /** Plans and applies the refinements in order (later crops see earlier refinements). */
     public static Result refine(BufferedImage image, int[][] mask, Options o, Regenerator regen, Acceptor acceptor) {
-        BufferedImage cur = copy(image);
         List<Crop> crops = plan(mask, o);
         List<int[][]> cropMasks = new ArrayList<>();
         for (Crop c : crops) {
             cropMasks.add(cropMask(mask, c, image.getWidth(), image.getHeight()));
         }
         List<BufferedImage> regenerated = crops.isEmpty() ? List.of() : regen.regenerateAll(cropMasks, crops);
+        return apply(image, mask, o, crops, regenerated, acceptor);
+    }
+
+    /**
+     * Pastes already regenerated crops (one full-size image per planned crop, in {@link #plan} order) — for callers that
+     * denoise the crops of many images together.
+     */
+    public static Result apply(BufferedImage image, int[][] mask, Options o, List<Crop> crops, List<BufferedImage> regenerated,
+            Acceptor acceptor) {
         if (regenerated.size() != crops.size()) {
             throw new IllegalStateException("regenerator returned " + regenerated.size() + " images for " + crops.size() + " crops");
         }
+        BufferedImage cur = copy(image);
         List<Boolean> accepted = new ArrayList<>();
         for (int i = 0; i < crops.size(); i++) {
             Crop c = crops.get(i);

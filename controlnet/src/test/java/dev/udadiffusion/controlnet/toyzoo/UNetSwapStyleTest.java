@@ -4,24 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.udadiffusion.controlnet.ControlNetHook;
 import dev.udadiffusion.controlnet.ControlNetModel;
-import dev.udadiffusion.controlnet.SegmentationConditioning;
-import dev.udadiffusion.core.image.Images;
-import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
 import dev.udadiffusion.core.testing.TestData;
 import dev.udadiffusion.data.toyworld.ToyWorld;
-import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
-import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
 import dev.udadiffusion.diffusion.schedulers.Schedulers;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The thesis's U-Net swap on the shipped toy zoo: the same source masks, noise and ControlNet, generated once with the
@@ -108,24 +101,13 @@ class UNetSwapStyleTest {
     private static List<BufferedImage> generate(Path zoo, String unet, List<int[][]> masks, ToyWorld world) {
         try (StableDiffusion sd = StableDiffusion.load(zoo, StableDiffusion.Options.defaults().withUnet(zoo.resolve(unet)));
                 ControlNetModel cn = ControlNetModel.load(zoo.resolve("controlnet"))) {
-            StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve("ddim"));
-            int f = sd.vae().config().downscale();
-            List<INDArray> noise = new ArrayList<>();
-            List<INDArray> cond = new ArrayList<>();
-            for (int i = 0; i < masks.size(); i++) {
-                noise.add(new Rng(i).gaussian(1, 4, world.height() / f, world.width() / f));
-                cond.add(SegmentationConditioning.oneHot(masks.get(i)));
+            var o = new LabeledDatasetGenerator.Options(masks.size(), world.width(), world.height(), 20, 1.0, 1.0, 0, 0, 0,
+                    null, masks.size(), "train", "swap").withPrompt(ToyZoo.PROMPT);
+            long[] seeds = new long[masks.size()];
+            for (int i = 0; i < seeds.length; i++) {
+                seeds[i] = i;
             }
-            GenerationRequest req = new GenerationRequest(java.util.Collections.nCopies(masks.size(), ToyZoo.PROMPT), null,
-                    world.height(), world.width(), 20, 1.0, 0, Nd4j.concat(0, noise.toArray(new INDArray[0])), 0, null, null);
-            ControlNetHook hook = new ControlNetHook(List.of(ControlNetHook.Control.of(cn,
-                    Nd4j.concat(0, cond.toArray(new INDArray[0])), 1.0)), false);
-            INDArray images = pipe.generate(req, hook, st -> { }).images();
-            List<BufferedImage> out = new ArrayList<>();
-            for (int b = 0; b < masks.size(); b++) {
-                out.add(Images.fromUnitTensor(images.slice(b)));
-            }
-            return out;
+            return LabeledDatasetGenerator.generate(sd.pipeline(Schedulers.resolve("ddim")), cn, masks, seeds, o);
         }
     }
 }
