@@ -244,6 +244,9 @@ public final class LabeledDatasetGenerator {
      */
     public static List<BufferedImage> generate(StableDiffusionPipeline pipe, ControlNetModel cn, List<int[][]> masks,
             long[] seeds, Options o) {
+        if (seeds.length != masks.size()) {
+            throw new IllegalArgumentException(masks.size() + " masks but " + seeds.length + " seeds (one seed per mask)");
+        }
         List<Job> jobs = new ArrayList<>();
         for (int i = 0; i < masks.size(); i++) {
             jobs.add(new Job(i, Integer.toString(i), "", -1, masks.get(i), o.promptFor(masks.get(i)), seeds[i]));
