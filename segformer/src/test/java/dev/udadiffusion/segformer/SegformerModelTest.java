@@ -73,4 +73,34 @@ class SegformerModelTest {
             assertThrows(IllegalArgumentException.class, () -> m.graph(16, 64));
         }
     }
+
+    /**
+     * The loss's overflow guard (logits shifted by their truncated per-pixel max) keeps loss and gradients finite at
+     * logits of 1e4, where an unshifted exp overflows; and no reduce_max backward is built for it (the guard's gradient
+     * is zero, and M2.1 would otherwise spend 12 % of a toy training step computing that zero).
+     */
+    @Test
+    void lossIsOverflowSafeWithoutAMaxBackward() {
+        try (SegformerModel m = SegformerModel.random(SegformerConfig.preset("mit-toy"), 3)) {
+            dev.udadiffusion.core.train.TrainingGraph g = m.trainingGraph(32, 32);
+            g.parameterArrays().get("decode_head.classifier.bias").putScalar(0, 1e4);
+            var target = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 19, 32, 32);
+            target.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(1)).assign(1);
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> feeds = Map.of(
+                    SegformerModel.PIXELS, org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32),
+                    SegformerModel.TARGET, target,
+                    SegformerModel.N_VALID, org.nd4j.linalg.factory.Nd4j.scalar(2f * 32 * 32));
+            String bias = g.trainable().get("decode_head.classifier.bias");
+            var grads = g.sd().calculateGradients(feeds, bias);
+            double loss = g.sd().output(feeds, SegformerModel.LOSS).get(SegformerModel.LOSS).getDouble(0);
+            org.junit.jupiter.api.Assertions.assertTrue(loss > 9e3 && loss < 1.1e4, "loss ≈ 1e4 (class 0 wins by 1e4): " + loss);
+            // d loss / d bias: softmax − target, averaged over pixels → +1 for class 0, −1 for class 1, 0 elsewhere
+            var gb = grads.get(bias);
+            assertEquals(1.0, gb.getDouble(0), 1e-5);
+            assertEquals(-1.0, gb.getDouble(1), 1e-5);
+            assertEquals(0.0, gb.getDouble(2), 1e-5);
+            List<String> bpOps = g.sd().getFunction("grad").getOps().values().stream().map(o -> o.getOp().opName()).toList();
+            org.junit.jupiter.api.Assertions.assertFalse(bpOps.contains("reduce_max_bp"), "gradient graph builds a reduce_max_bp");
+        }
+    }
 }
