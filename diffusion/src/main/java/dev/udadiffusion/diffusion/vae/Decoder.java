@@ -16,6 +16,12 @@ public final class Decoder {
     }
 
     public static SDVariable forward(Params p, String prefix, SDVariable z, AutoencoderKLConfig c) {
+        return forward(p, prefix, z, c, -1, -1);
+    }
+
+    /** As above with the latent's static height and width (-1 when unknown; see {@link Encoder}). */
+    public static SDVariable forward(Params p, String prefix, SDVariable z, AutoencoderKLConfig c, long height,
+            long width) {
         List<Integer> ch = c.blockOutChannels();
         int groups = c.normNumGroups();
         double eps = Encoder.EPS;
@@ -23,23 +29,26 @@ public final class Decoder {
         // 1. conv_in
         SDVariable h = Conv2d.forward(p, prefix + ".conv_in", z, c.latentChannels(), top, 3, 1, 1, true);
         // 2. mid block
-        h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, eps, c.midBlockAddAttention());
+        h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, eps, c.midBlockAddAttention(), height, width);
         // 3. up blocks over reversed channels: layers_per_block + 1 resnets, upsampler except after the last
         int in = top;
         for (int i = 0; i < ch.size(); i++) {
             int out = ch.get(ch.size() - 1 - i);
             String b = prefix + ".up_blocks." + i;
             for (int j = 0; j <= c.layersPerBlock(); j++) {
-                h = ResnetBlock2D.forward(p, b + ".resnets." + j, h, j == 0 ? in : out, out, null, 0, groups, eps);
+                h = ResnetBlock2D.forward(p, b + ".resnets." + j, h, j == 0 ? in : out, out, null, 0, groups, eps,
+                        height, width);
             }
             if (i < ch.size() - 1) {
                 h = Upsample2D.forward(p, b + ".upsamplers.0", h, out);
+                height = height > 0 ? 2 * height : -1;
+                width = width > 0 ? 2 * width : -1;
             }
             in = out;
         }
         // 4. post-process
         int last = ch.get(0);
-        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, last, eps, true);
+        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, last, eps, true, Encoder.hw(height, width));
         h = Activations.silu(p.sameDiff(), h);
         return Conv2d.forward(p, prefix + ".conv_out", h, last, c.outChannels(), 3, 1, 1, true);
     }

@@ -18,6 +18,15 @@ public final class Encoder {
     }
 
     public static SDVariable forward(Params p, String prefix, SDVariable image, AutoencoderKLConfig c) {
+        return forward(p, prefix, image, c, -1, -1);
+    }
+
+    /**
+     * As above with the image's static height and width (-1 when unknown): training graphs know them, and the
+     * normalisations then take their static-shape forms ({@link GroupNorm}).
+     */
+    public static SDVariable forward(Params p, String prefix, SDVariable image, AutoencoderKLConfig c, long height,
+            long width) {
         List<Integer> ch = c.blockOutChannels();
         int groups = c.normNumGroups();
         // 1. conv_in
@@ -28,19 +37,28 @@ public final class Encoder {
             int out = ch.get(i);
             String b = prefix + ".down_blocks." + i;
             for (int j = 0; j < c.layersPerBlock(); j++) {
-                h = ResnetBlock2D.forward(p, b + ".resnets." + j, h, j == 0 ? in : out, out, null, 0, groups, EPS);
+                h = ResnetBlock2D.forward(p, b + ".resnets." + j, h, j == 0 ? in : out, out, null, 0, groups, EPS,
+                        height, width);
             }
             if (i < ch.size() - 1) {
                 h = Downsample2D.forward(p, b + ".downsamplers.0", h, out, 0);
+                // padding (0, 1, 0, 1), 3×3 stride 2: floor((n + 1 − 3) / 2) + 1
+                height = height > 0 ? (height - 2) / 2 + 1 : -1;
+                width = width > 0 ? (width - 2) / 2 + 1 : -1;
             }
             in = out;
         }
         // 3. mid block
         int top = ch.get(ch.size() - 1);
-        h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, EPS, c.midBlockAddAttention());
+        h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, EPS, c.midBlockAddAttention(), height, width);
         // 4. post-process
-        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, top, EPS, true);
+        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, top, EPS, true, hw(height, width));
         h = Activations.silu(p.sameDiff(), h);
         return Conv2d.forward(p, prefix + ".conv_out", h, top, 2 * c.latentChannels(), 3, 1, 1, true);
+    }
+
+    /** The static spatial dims for {@link GroupNorm}, or null when unknown. */
+    static long[] hw(long height, long width) {
+        return height > 0 && width > 0 ? new long[] {height, width} : null;
     }
 }

@@ -16,9 +16,12 @@ public final class VaeAttentionBlock {
     private VaeAttentionBlock() {
     }
 
-    public static SDVariable forward(Params p, String prefix, SDVariable x, int channels, int groups, double eps) {
+    /** @param height x's static height, or -1 when unknown (likewise width) */
+    public static SDVariable forward(Params p, String prefix, SDVariable x, int channels, int groups, double eps,
+            long height, long width) {
         SameDiff sd = p.sameDiff();
-        SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true);
+        SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true,
+                Encoder.hw(height, width));
         SDVariable tokens = h.reshape(sd.concat(0, x.shape().get(org.nd4j.autodiff.samediff.SDIndex.interval(0, 2)),
                 sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L)))).permute(0, 2, 1); // [B, C, HW] -> [B, HW, C]
         SDVariable a = Attention.forward(p, prefix, tokens, null, channels, channels, 1, channels, true, -1);

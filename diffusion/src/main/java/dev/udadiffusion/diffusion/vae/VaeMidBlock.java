@@ -11,11 +11,12 @@ public final class VaeMidBlock {
     }
 
     public static SDVariable forward(Params p, String prefix, SDVariable x, int channels, int groups, double eps,
-            boolean attention) {
-        SDVariable h = ResnetBlock2D.forward(p, prefix + ".resnets.0", x, channels, channels, null, 0, groups, eps);
+            boolean attention, long height, long width) {
+        SDVariable h = ResnetBlock2D.forward(p, prefix + ".resnets.0", x, channels, channels, null, 0, groups, eps, height,
+                width);
         if (attention) {
-            h = VaeAttentionBlock.forward(p, prefix + ".attentions.0", h, channels, groups, eps);
+            h = VaeAttentionBlock.forward(p, prefix + ".attentions.0", h, channels, groups, eps, height, width);
         }
-        return ResnetBlock2D.forward(p, prefix + ".resnets.1", h, channels, channels, null, 0, groups, eps);
+        return ResnetBlock2D.forward(p, prefix + ".resnets.1", h, channels, channels, null, 0, groups, eps, height, width);
     }
 }

@@ -54,6 +54,44 @@ class VaeTrainingTest {
         }
     }
 
+    /**
+     * The static-shape graph (GroupNorm in its training form) has the shape-agnostic graph's loss and gradients, and
+     * builds no full-size broadcasting GroupNorm (no reduce_mean over [N·G, K] rows: its statistics are products).
+     */
+    @Test
+    void staticShapeFormsKeepLossAndGradients() {
+        try (AutoencoderKL vae = tinyVae()) {
+            int f = vae.config().downscale();
+            Rng rng = new Rng(5);
+            Map<String, INDArray> feeds = Map.of(VaeTraining.IMAGE, Transforms.tanh(rng.gaussian(2, 3, 32, 32)),
+                    VaeTraining.EPS, rng.gaussian(2, vae.config().latentChannels(), 32 / f, 32 / f));
+            TrainingGraph fast = VaeTraining.graph(vae, 32, 32, 0.5, true);
+            TrainingGraph plain = VaeTraining.graph(vae, 32, 32, 0.5, false);
+            assertEquals(plain.sd().output(feeds, VaeTraining.LOSS).get(VaeTraining.LOSS).getDouble(0),
+                    fast.sd().output(feeds, VaeTraining.LOSS).get(VaeTraining.LOSS).getDouble(0), 1e-6);
+            String[] vars = plain.trainable().values().toArray(new String[0]);
+            Map<String, INDArray> gp = plain.sd().calculateGradients(feeds, vars);
+            Map<String, INDArray> gf = fast.sd().calculateGradients(feeds, fast.trainable().values().toArray(new String[0]));
+            // with 32 groups of one channel, the bias before a GroupNorm has an analytically zero gradient (~1e-9 of
+            // float noise here): compare each tensor relative to its own norm or to 1e-3 of the largest, whichever is larger
+            double largest = gp.values().stream().mapToDouble(a -> a.norm2Number().doubleValue()).max().orElseThrow();
+            int checked = 0;
+            for (Map.Entry<String, String> e : plain.trainable().entrySet()) {
+                INDArray a = gp.get(e.getValue());
+                INDArray b = gf.get(fast.trainable().get(e.getKey()));
+                double scale = Math.max(1e-3 * largest, a.norm2Number().doubleValue());
+                assertTrue(a.sub(b).norm2Number().doubleValue() <= 1e-4 * scale, e.getKey() + ": norms " + a.norm2Number() + " / " + b.norm2Number() + ", relative L2 "
+                        + a.sub(b).norm2Number().doubleValue() / scale);
+                checked++;
+            }
+            assertEquals(vae.params().specs().size(), checked);
+            long means = fast.sd().getOps().values().stream().filter(o -> o.getOp().opName().equals("reduce_mean")).count();
+            long plainMeans = plain.sd().getOps().values().stream().filter(o -> o.getOp().opName().equals("reduce_mean")).count();
+            assertTrue(plainMeans > 20, "the shape-agnostic GroupNorms take reduce_mean: " + plainMeans);
+            assertTrue(means <= 2, "static-shape graph still builds " + means + " reduce_mean ops");
+        }
+    }
+
     /** Mean squared error of posterior-mean reconstructions of every image's centre crop. */
     private static double reconstructionError(AutoencoderKL vae, ImageFolderData set) {
         double sum = 0;
