@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * steps the optimiser, reports progress, writes {@code loss.csv}, and checkpoints atomically every N steps
  * ({@code checkpoint-STEP/}: the model's weights under checkpoint names, the optimiser state, {@code state.json}),
  * keeping the last K. {@link #run} resumes from the newest checkpoint in the output folder when asked to; a resumed run
- * computes exactly what an uninterrupted one would.
+ * computes exactly what an uninterrupted one would. Steps run with {@link NativeThreads#forTraining()} native threads.
  */
 public final class TrainingLoop {
 
@@ -107,6 +107,17 @@ public final class TrainingLoop {
         } catch (IOException e) {
             throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
         }
+        try (NativeThreads threads = NativeThreads.limit(NativeThreads.forTraining())) {
+            loop(trainer, data, o, listener, outputs, perMicroBatch, start, losses, ema, csv);
+        }
+        return new History(losses, firstStep, ema);
+    }
+
+    private static void loop(Trainer trainer, BatchSource data, Options o, Listener listener, List<String> outputs,
+            java.util.function.Consumer<Map<String, INDArray>> perMicroBatch, long start, List<Double> losses, Ema ema,
+            Path csv) {
+        TrainingGraph g = trainer.graph();
+        long firstStep = start;
         long t0 = System.nanoTime();
         for (long step = start; step < o.steps(); step++) {
             Rng rng = Rng.forStep(o.seed(), step);
@@ -134,7 +145,6 @@ public final class TrainingLoop {
                 prune(o.outDir(), o.keepCheckpoints());
             }
         }
-        return new History(losses, firstStep, ema);
     }
 
     private static void appendCsv(Path csv, Trainer.StepResult r) {

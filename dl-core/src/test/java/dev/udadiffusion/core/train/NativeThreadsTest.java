@@ -1,0 +1,74 @@
+package dev.udadiffusion.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.state.Init;
+import dev.udadiffusion.core.state.Layout;
+import dev.udadiffusion.core.state.Params;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class NativeThreadsTest {
+
+    @Test
+    void limitIsScopedAndNested() {
+        int before = NativeThreads.current();
+        try (NativeThreads outer = NativeThreads.limit(1)) {
+            assertEquals(1, NativeThreads.current());
+            try (NativeThreads inner = NativeThreads.limit(2)) {
+                assertEquals(2, NativeThreads.current());
+            }
+            assertEquals(1, NativeThreads.current());
+        }
+        assertEquals(before, NativeThreads.current());
+        assertThrows(IllegalArgumentException.class, () -> NativeThreads.limit(0));
+    }
+
+    @Test
+    void trainingCountLeavesOneCoreUnlessSet() {
+        String old = System.getProperty(NativeThreads.TRAIN_PROPERTY);
+        try {
+            System.clearProperty(NativeThreads.TRAIN_PROPERTY);
+            assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), NativeThreads.forTraining());
+            System.setProperty(NativeThreads.TRAIN_PROPERTY, "3");
+            assertEquals(3, NativeThreads.forTraining());
+            System.setProperty(NativeThreads.TRAIN_PROPERTY, "-1");
+            assertThrows(IllegalArgumentException.class, NativeThreads::forTraining);
+        } finally {
+            if (old == null) {
+                System.clearProperty(NativeThreads.TRAIN_PROPERTY);
+            } else {
+                System.setProperty(NativeThreads.TRAIN_PROPERTY, old);
+            }
+        }
+    }
+
+    /** The loop's steps run under the training count, and the previous count is back afterwards. */
+    @Test
+    void trainingLoopStepsUnderTheTrainingCount(@TempDir Path dir) {
+        SameDiff sd = Graphs.newTrainingSameDiff();
+        Params p = Params.init(sd, DataType.FLOAT, 1);
+        SDVariable w = p.get("w", new long[] {4}, Layout.TORCH, Init.zeros());
+        SDVariable d = w.sub(1.0);
+        d.mul(d).sum().rename("loss");
+        TrainingGraph g = new TrainingGraph(sd, "loss", Map.of("w", p.varName("w")), p);
+        Trainer t = new Trainer(g, AdamW.of(List.of("w"), 0), LrSchedule.constant(), 0.1, 0);
+        int before = NativeThreads.current();
+        List<Integer> seen = new ArrayList<>();
+        TrainingLoop.run(t, (step, micro, rng) -> Map.of(), new TrainingLoop.Options(3, 1, 0, dir, 0, 1, 0, false),
+                (step, total, r, sps) -> seen.add(NativeThreads.current()));
+        assertEquals(List.of(NativeThreads.forTraining(), NativeThreads.forTraining(), NativeThreads.forTraining()), seen);
+        assertEquals(before, NativeThreads.current());
+        assertTrue(g.parameterArrays().get("w").getDouble(0) > 0.1, "the steps moved w toward 1");
+    }
+}
