@@ -11,7 +11,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * waits a scheduler tick. Measured on 2 cores (mean of 60 steps, same build): toy SegFormer step 254 → 188 ms, toy VAE
  * step 962 → 695 ms, toy U-Net step (batch 32) 1.71 → 1.60 s with one native thread instead of two. Inference with
  * large ops (generation at batch 32) is the other way round (10.8 s with two, 16.2 s with one), so only the training
- * loop takes the limit. The setting is process-wide: other native work running meanwhile shares it.
+ * step takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE, keeps every core). The
+ * setting is process-wide: other native work running meanwhile shares it.
  */
 public final class NativeThreads implements AutoCloseable {
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * steps the optimiser, reports progress, writes {@code loss.csv}, and checkpoints atomically every N steps
  * ({@code checkpoint-STEP/}: the model's weights under checkpoint names, the optimiser state, {@code state.json}),
  * keeping the last K. {@link #run} resumes from the newest checkpoint in the output folder when asked to; a resumed run
- * computes exactly what an uninterrupted one would. Steps run with {@link NativeThreads#forTraining()} native threads.
+ * computes exactly what an uninterrupted one would. Optimiser steps run with {@link NativeThreads#forTraining()} native
+ * threads.
  */
 public final class TrainingLoop {
 
@@ -107,17 +108,7 @@ public final class TrainingLoop {
         } catch (IOException e) {
             throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
         }
-        try (NativeThreads threads = NativeThreads.limit(NativeThreads.forTraining())) {
-            loop(trainer, data, o, listener, outputs, perMicroBatch, start, losses, ema, csv);
-        }
-        return new History(losses, firstStep, ema);
-    }
-
-    private static void loop(Trainer trainer, BatchSource data, Options o, Listener listener, List<String> outputs,
-            java.util.function.Consumer<Map<String, INDArray>> perMicroBatch, long start, List<Double> losses, Ema ema,
-            Path csv) {
-        TrainingGraph g = trainer.graph();
-        long firstStep = start;
+        int threads = NativeThreads.forTraining();
         long t0 = System.nanoTime();
         for (long step = start; step < o.steps(); step++) {
             Rng rng = Rng.forStep(o.seed(), step);
@@ -125,7 +116,10 @@ public final class TrainingLoop {
             for (int m = 0; m < o.gradAccum(); m++) {
                 micro.add(data.batch(step, m, rng));
             }
-            Trainer.StepResult r = trainer.step(micro, outputs, perMicroBatch);
+            Trainer.StepResult r;
+            try (NativeThreads limit = NativeThreads.limit(threads)) { // the step only: batch sources may run inference
+                r = trainer.step(micro, outputs, perMicroBatch);
+            }
             if (ema != null) {
                 ema.update(g.parameterArrays());
             }
@@ -145,6 +139,7 @@ public final class TrainingLoop {
                 prune(o.outDir(), o.keepCheckpoints());
             }
         }
+        return new History(losses, firstStep, ema);
     }
 
     private static void appendCsv(Path csv, Trainer.StepResult r) {

@@ -53,7 +53,7 @@ class NativeThreadsTest {
         }
     }
 
-    /** The loop's steps run under the training count, and the previous count is back afterwards. */
+    /** The loop's steps run under the training count; its batch source (which may run inference) under the full one. */
     @Test
     void trainingLoopStepsUnderTheTrainingCount(@TempDir Path dir) {
         SameDiff sd = Graphs.newTrainingSameDiff();
@@ -64,10 +64,16 @@ class NativeThreadsTest {
         TrainingGraph g = new TrainingGraph(sd, "loss", Map.of("w", p.varName("w")), p);
         Trainer t = new Trainer(g, AdamW.of(List.of("w"), 0), LrSchedule.constant(), 0.1, 0);
         int before = NativeThreads.current();
-        List<Integer> seen = new ArrayList<>();
-        TrainingLoop.run(t, (step, micro, rng) -> Map.of(), new TrainingLoop.Options(3, 1, 0, dir, 0, 1, 0, false),
-                (step, total, r, sps) -> seen.add(NativeThreads.current()));
-        assertEquals(List.of(NativeThreads.forTraining(), NativeThreads.forTraining(), NativeThreads.forTraining()), seen);
+        List<Integer> inStep = new ArrayList<>();
+        List<Integer> inSource = new ArrayList<>();
+        TrainingLoop.run(t, (step, micro, rng) -> {
+            inSource.add(NativeThreads.current());
+            return Map.of();
+        }, new TrainingLoop.Options(3, 1, 0, dir, 0, 1, 0, false), (step, total, r, sps) -> { }, List.of(),
+                outs -> inStep.add(NativeThreads.current()));
+        int n = NativeThreads.forTraining();
+        assertEquals(List.of(n, n, n), inStep);
+        assertEquals(List.of(before, before, before), inSource);
         assertEquals(before, NativeThreads.current());
         assertTrue(g.parameterArrays().get("w").getDouble(0) > 0.1, "the steps moved w toward 1");
     }
