@@ -22,10 +22,15 @@ public final class VaeAttentionBlock {
         SameDiff sd = p.sameDiff();
         SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true,
                 Encoder.hw(height, width));
-        SDVariable tokens = h.reshape(sd.concat(0, x.shape().get(org.nd4j.autodiff.samediff.SDIndex.interval(0, 2)),
-                sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L)))).permute(0, 2, 1); // [B, C, HW] -> [B, HW, C]
-        SDVariable a = Attention.forward(p, prefix, tokens, null, channels, channels, 1, channels, true, -1);
-        SDVariable back = a.permute(0, 2, 1).reshape(x.shape()); // [B, HW, C] -> [B, C, H, W]
+        boolean known = height > 0 && width > 0;
+        long n = known ? height * width : -1;
+        // [B, C, H, W] -> [B, C, HW] -> [B, HW, C]; literal shapes when the size is known (no shape ops, fewer in backward)
+        SDVariable flat = known ? h.reshape(-1, channels, n)
+                : h.reshape(sd.concat(0, x.shape().get(org.nd4j.autodiff.samediff.SDIndex.interval(0, 2)),
+                        sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L))));
+        SDVariable a = Attention.forward(p, prefix, flat.permute(0, 2, 1), null, channels, channels, 1, channels, true, n);
+        SDVariable t = a.permute(0, 2, 1); // [B, HW, C] -> [B, C, HW]
+        SDVariable back = known ? t.reshape(-1, channels, height, width) : t.reshape(x.shape());
         return back.add(x);
     }
 }
