@@ -30,14 +30,13 @@ public final class ResnetBlock2D {
     public static SDVariable forward(Params p, String prefix, SDVariable x, int in, int out, SDVariable temb,
             int tembChannels, int groups, double eps, long height, long width) {
         SameDiff sd = p.sameDiff();
-        long[] hw = height > 0 && width > 0 ? new long[] {height, width} : null;
-        SDVariable h = GroupNorm.forward(p, prefix + ".norm1", x, 4, groups, in, eps, true, hw);
+        SDVariable h = GroupNorm.forward(p, prefix + ".norm1", x, 4, groups, in, eps, true, height, width);
         h = Conv2d.forward(p, prefix + ".conv1", Activations.silu(sd, h), in, out, 3, 1, 1, true);
         if (temb != null) {
             SDVariable t = Linear.forward(p, prefix + ".time_emb_proj", Activations.silu(sd, temb), 2, tembChannels, out, true);
             h = h.add(t.reshape(-1, out, 1, 1)); // [B, out] -> [B, out, 1, 1]
         }
-        h = GroupNorm.forward(p, prefix + ".norm2", h, 4, groups, out, eps, true, hw);
+        h = GroupNorm.forward(p, prefix + ".norm2", h, 4, groups, out, eps, true, height, width);
         h = Conv2d.forward(p, prefix + ".conv2", Activations.silu(sd, h), out, out, 3, 1, 1, true);
         SDVariable shortcut = in == out ? x : Conv2d.forward(p, prefix + ".conv_shortcut", x, in, out, 1, 1, 0, true);
         return shortcut.add(h);

@@ -48,7 +48,7 @@ public final class Decoder {
         }
         // 4. post-process
         int last = ch.get(0);
-        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, last, eps, true, Encoder.hw(height, width));
+        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, last, eps, true, height, width);
         h = Activations.silu(p.sameDiff(), h);
         return Conv2d.forward(p, prefix + ".conv_out", h, last, c.outChannels(), 3, 1, 1, true);
     }

@@ -52,13 +52,8 @@ public final class Encoder {
         int top = ch.get(ch.size() - 1);
         h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, EPS, c.midBlockAddAttention(), height, width);
         // 4. post-process
-        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, top, EPS, true, hw(height, width));
+        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, top, EPS, true, height, width);
         h = Activations.silu(p.sameDiff(), h);
         return Conv2d.forward(p, prefix + ".conv_out", h, top, 2 * c.latentChannels(), 3, 1, 1, true);
-    }
-
-    /** The static spatial dims for {@link GroupNorm}, or null when unknown. */
-    static long[] hw(long height, long width) {
-        return height > 0 && width > 0 ? new long[] {height, width} : null;
     }
 }

@@ -1,6 +1,7 @@
 package dev.udadiffusion.diffusion.vae;
 
 import dev.udadiffusion.core.nn.Attention;
+import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.state.Params;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -20,9 +21,8 @@ public final class VaeAttentionBlock {
     public static SDVariable forward(Params p, String prefix, SDVariable x, int channels, int groups, double eps,
             long height, long width) {
         SameDiff sd = p.sameDiff();
-        SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true,
-                Encoder.hw(height, width));
-        boolean known = height > 0 && width > 0;
+        SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true, height, width);
+        boolean known = Graphs.known(height, width);
         long n = known ? height * width : -1;
         // [B, C, H, W] -> [B, C, HW] -> [B, HW, C]; literal shapes when the size is known (no shape ops, fewer in backward)
         SDVariable flat = known ? h.reshape(-1, channels, n)

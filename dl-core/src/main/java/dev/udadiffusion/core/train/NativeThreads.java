@@ -38,7 +38,13 @@ public final class NativeThreads implements AutoCloseable {
 
     /** The training loop's thread count: {@value #TRAIN_PROPERTY} when set, else all cores but one (at least one). */
     public static int forTraining() {
-        int p = Integer.getInteger(TRAIN_PROPERTY, 0);
+        String v = System.getProperty(TRAIN_PROPERTY, "0").trim();
+        int p;
+        try {
+            p = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(TRAIN_PROPERTY + " must be a whole number of threads, got \"" + v + "\"", e);
+        }
         if (p < 0) {
             throw new IllegalArgumentException(TRAIN_PROPERTY + " must be ≥ 0 (0 = all cores but one), got " + p);
         }

@@ -44,6 +44,9 @@ class NativeThreadsTest {
             assertEquals(3, NativeThreads.forTraining());
             System.setProperty(NativeThreads.TRAIN_PROPERTY, "-1");
             assertThrows(IllegalArgumentException.class, NativeThreads::forTraining);
+            System.setProperty(NativeThreads.TRAIN_PROPERTY, "two");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, NativeThreads::forTraining);
+            assertTrue(e.getMessage().contains(NativeThreads.TRAIN_PROPERTY) && e.getMessage().contains("\"two\""), e.getMessage());
         } finally {
             if (old == null) {
                 System.clearProperty(NativeThreads.TRAIN_PROPERTY);
