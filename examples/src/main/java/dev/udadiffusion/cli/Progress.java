@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 /**
  * A one-line progress bar with rate and ETA, redrawn in place ("\r") on a terminal; when the output is a file or a
  * pipe (no console, or {@code -Dudadiff.progress=lines}) it prints a plain line per tenth of the work instead, so logs
- * stay readable.
+ * stay readable. Thread-safe: jobs running side by side may update one bar and {@link #log} lines above it.
  */
 final class Progress {
 
@@ -14,6 +14,7 @@ final class Progress {
             ? System.getProperty("udadiff.progress").equals("bar") : System.console() != null;
 
     private long lastTenth = -1;
+    private String lastBar;
 
     private final PrintWriter out;
     private final String label;
@@ -26,7 +27,7 @@ final class Progress {
         this.total = total;
     }
 
-    void update(long done, String detail) {
+    synchronized void update(long done, String detail) {
         double elapsed = (System.nanoTime() - start) / 1e9;
         double eta = done == 0 ? Double.NaN : elapsed / done * (total - done);
         int width = 24;
@@ -43,12 +44,23 @@ final class Progress {
             out.flush();
             return;
         }
-        out.printf("\r%s [%s] %d/%d %s elapsed %s ETA %s   ", label, bar, done, total, detail, time(elapsed),
+        lastBar = String.format("%s [%s] %d/%d %s elapsed %s ETA %s   ", label, bar, done, total, detail, time(elapsed),
                 Double.isNaN(eta) ? "?" : time(eta));
+        out.print("\r" + lastBar);
         out.flush();
     }
 
-    void finish() {
+    /** A line printed above the bar (on a terminal the bar is redrawn below it). */
+    synchronized void log(String line) {
+        if (INTERACTIVE && lastBar != null) {
+            out.print("\r" + line + " ".repeat(Math.max(0, lastBar.length() - line.length())) + "\n" + lastBar);
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    synchronized void finish() {
         if (!INTERACTIVE) {
             return;
         }

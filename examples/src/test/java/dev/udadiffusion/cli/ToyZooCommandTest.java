@@ -63,11 +63,12 @@ class ToyZooCommandTest {
 
         // the main job on this zoo: four rows, a table, a report that links only files that exist
         Path demo = dir.resolve("demo");
-        var d = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", demo.toString(), "--quick");
+        var d = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", demo.toString(), "--quick", "--jobs", "2");
         assertEquals(0, d.code(), d.out() + d.err());
         for (String row : List.of("source ", "source + photometric aug.", "generated ", "target (oracle)")) {
             assertTrue(d.out().contains("seed 0, " + row), row + " in\n" + d.out());
         }
+        assertTrue(d.out().contains("SegFormer rows, seed 0 (2 at a time)") && d.out().contains("60/60"), d.out());
         assertTrue(d.out().contains("trained on") && d.out().contains("mIoU"), d.out());
         String md = Files.readString(demo.resolve("report.md"));
         String html = Files.readString(demo.resolve("report.html"));
@@ -95,5 +96,19 @@ class ToyZooCommandTest {
         var d2 = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", demo.toString(), "--quick");
         assertEquals(0, d2.code(), d2.out() + d2.err());
         assertTrue(d2.out().contains("generated 0 samples (8 already there)") && !d2.out().contains("== train"), d2.out());
+        // one row after another: each row's own progress; the same rows come out (in the table's order)
+        Path seq = dir.resolve("demo-seq");
+        var d3 = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", seq.toString(), "--quick", "--jobs", "1");
+        assertEquals(0, d3.code(), d3.out() + d3.err());
+        assertTrue(!d3.out().contains("at a time") && d3.out().contains("eval target (oracle)"), d3.out());
+        List<String> rows = List.of("source ", "source + photometric aug.", "generated ", "target (oracle)");
+        int at = -1;
+        for (String row : rows) {
+            int i = d3.out().indexOf("seed 0, " + row);
+            assertTrue(i > at, row + " out of order in\n" + d3.out());
+            at = i;
+        }
+        var bad = SafetensorsCommandTest.run("demo", "--zoo", zoo.toString(), "--out", seq.toString(), "--jobs", "0");
+        assertTrue(bad.code() != 0 && bad.err().contains("--jobs must be at least 1"), bad.err());
     }
 }

@@ -1,5 +1,8 @@
 package dev.udadiffusion.core.train;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -11,27 +14,42 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * waits a scheduler tick. Measured on 2 cores (mean of 60 steps, same build): toy SegFormer step 254 → 188 ms, toy VAE
  * step 962 → 695 ms, toy U-Net step (batch 32) 1.71 → 1.60 s with one native thread instead of two. Inference with
  * large ops (generation at batch 32) is the other way round (10.8 s with two, 16.2 s with one), so only the training
- * step takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE, keeps every core). The
- * setting is process-wide: other native work running meanwhile shares it.
+ * step takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE, keeps every core).
+ *
+ * <p>The setting is process-wide, so limits are shared across threads: while any are open the native count is the
+ * smallest of them, and when the last one closes the count from before the first returns. Independent jobs running
+ * side by side (e.g. {@link ParallelJobs}) thus each open their own limit without undoing another's.
  */
 public final class NativeThreads implements AutoCloseable {
 
     /** System property overriding the training thread count (0 or unset: all cores but one). */
     public static final String TRAIN_PROPERTY = "udadiff.trainThreads";
 
-    private final int previousMaster;
-    private final int previousOmp;
+    /** The limits currently open (any thread), and the counts from before the first of them. */
+    private static final List<Integer> OPEN = new ArrayList<>();
+    private static int baseMaster;
+    private static int baseOmp;
+
+    private final int n;
+    private boolean closed;
 
     private NativeThreads(int n) {
-        previousMaster = Nd4j.getEnvironment().maxMasterThreads();
-        previousOmp = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
-        set(n, n);
+        this.n = n;
     }
 
-    /** Limits the native threads to {@code n} (≥ 1) until {@link #close()}. */
+    /** Limits the native threads to at most {@code n} (≥ 1) until {@link #close()}; a looser limit inside a tighter one keeps the tighter. */
     public static NativeThreads limit(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("native threads must be at least 1, got " + n);
+        }
+        synchronized (OPEN) {
+            if (OPEN.isEmpty()) {
+                baseMaster = Nd4j.getEnvironment().maxMasterThreads();
+                baseOmp = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+            }
+            OPEN.add(n);
+            int m = Collections.min(OPEN);
+            set(m, m);
         }
         return new NativeThreads(n);
     }
@@ -63,6 +81,18 @@ public final class NativeThreads implements AutoCloseable {
 
     @Override
     public void close() {
-        set(previousMaster, previousOmp);
+        synchronized (OPEN) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            OPEN.remove(Integer.valueOf(n));
+            if (OPEN.isEmpty()) {
+                set(baseMaster, baseOmp);
+            } else {
+                int m = Collections.min(OPEN);
+                set(m, m);
+            }
+        }
     }
 }

@@ -26,12 +26,39 @@ class NativeThreadsTest {
         try (NativeThreads outer = NativeThreads.limit(1)) {
             assertEquals(1, NativeThreads.current());
             try (NativeThreads inner = NativeThreads.limit(2)) {
-                assertEquals(2, NativeThreads.current());
+                assertEquals(1, NativeThreads.current(), "the tighter limit stays");
             }
             assertEquals(1, NativeThreads.current());
         }
         assertEquals(before, NativeThreads.current());
+        try (NativeThreads outer = NativeThreads.limit(2)) {
+            try (NativeThreads inner = NativeThreads.limit(1)) {
+                assertEquals(1, NativeThreads.current());
+            }
+            assertEquals(Math.min(2, before), NativeThreads.current());
+        }
+        assertEquals(before, NativeThreads.current());
         assertThrows(IllegalArgumentException.class, () -> NativeThreads.limit(0));
+    }
+
+    /** Limits opened and closed on different threads, out of order: the count is the smallest open one, then the base. */
+    @Test
+    void limitsFromSeveralThreadsKeepTheSmallestAndRestoreTheBase() throws Exception {
+        int before = NativeThreads.current();
+        NativeThreads a = NativeThreads.limit(1);
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            NativeThreads b = other.submit(() -> NativeThreads.limit(2)).get();
+            assertEquals(1, NativeThreads.current());
+            a.close(); // the first one closes first: b's limit now rules, not the count from before a
+            assertEquals(Math.min(2, before), NativeThreads.current());
+            a.close(); // closing twice changes nothing
+            assertEquals(Math.min(2, before), NativeThreads.current());
+            other.submit(b::close).get();
+            assertEquals(before, NativeThreads.current());
+        } finally {
+            other.shutdown();
+        }
     }
 
     @Test

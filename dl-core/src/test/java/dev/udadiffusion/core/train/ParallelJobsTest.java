@@ -1,0 +1,71 @@
+package dev.udadiffusion.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class ParallelJobsTest {
+
+    /** Two jobs that each wait for the other: only completes if they really run at the same time. */
+    @Test
+    void jobsRunSideBySideWithTheirShareOfThreadsAndResultsInOrder() {
+        int before = NativeThreads.current();
+        CountDownLatch both = new CountDownLatch(2);
+        ParallelJobs.Job<Integer> meet = new ParallelJobs.Job<>("meet", () -> {
+            both.countDown();
+            assertTrue(both.await(30, TimeUnit.SECONDS), "the other job never ran alongside");
+            return NativeThreads.current();
+        });
+        List<ParallelJobs.Job<Integer>> jobs = List.of(meet, meet, new ParallelJobs.Job<>("three", () -> 3));
+        List<Integer> r = ParallelJobs.run(jobs, 2);
+        int share = ParallelJobs.threadsPerJob(2);
+        assertEquals(List.of(Math.min(share, before), Math.min(share, before), 3), r);
+        assertEquals(before, NativeThreads.current(), "the limits are gone afterwards");
+    }
+
+    @Test
+    void oneAtATimeRunsOnTheCallingThreadWithoutALimit() {
+        Thread caller = Thread.currentThread();
+        int before = NativeThreads.current();
+        List<String> r = ParallelJobs.run(List.of(new ParallelJobs.Job<>("a", () -> {
+            assertSame(caller, Thread.currentThread());
+            return "a" + NativeThreads.current();
+        }), new ParallelJobs.Job<>("b", () -> "b")), 1);
+        assertEquals(List.of("a" + before, "b"), r);
+        assertThrows(IllegalArgumentException.class, () -> ParallelJobs.run(List.of(), 0));
+    }
+
+    /** The first failure is thrown as it is, after the job still running has finished; checked ones name the job. */
+    @Test
+    void aFailureWaitsForRunningJobsAndNamesCheckedOnes() {
+        CountDownLatch failed = new CountDownLatch(1);
+        AtomicBoolean slowFinished = new AtomicBoolean();
+        IllegalStateException boom = new IllegalStateException("boom");
+        List<ParallelJobs.Job<String>> jobs = List.of(new ParallelJobs.Job<>("slow", () -> {
+            failed.await(30, TimeUnit.SECONDS);
+            Thread.sleep(300);
+            slowFinished.set(true);
+            return "slow";
+        }), new ParallelJobs.Job<>("fails", () -> {
+            failed.countDown();
+            throw boom;
+        }));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ParallelJobs.run(jobs, 2));
+        assertSame(boom, e);
+        assertTrue(slowFinished.get(), "returned while a job was still running");
+
+        IllegalStateException checked = assertThrows(IllegalStateException.class, () -> ParallelJobs.run(List.of(
+                new ParallelJobs.Job<>("ok", () -> "ok"), new ParallelJobs.Job<String>("read masks", () -> {
+                    throw new IOException("masks/001.png: truncated");
+                })), 2));
+        assertEquals("read masks: masks/001.png: truncated", checked.getMessage());
+    }
+}
