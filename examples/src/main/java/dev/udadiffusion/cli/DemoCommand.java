@@ -188,6 +188,10 @@ final class DemoCommand implements Callable<Integer> {
         int parallel = jobs != null ? jobs : ParallelJobs.defaultParallelism(rows.size());
         Progress bar = parallel > 1 ? new Progress(o, "SegFormer rows, seed " + seed + " (" + parallel + " at a time)",
                 rows.size() * steps) : null;
+        java.util.function.Consumer<String> log = bar != null ? bar::log : line -> {
+            o.println(line);
+            o.flush();
+        };
         java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
         List<ParallelJobs.Job<ConfusionMatrix>> work = new ArrayList<>();
         for (Row r : rows) {
@@ -197,23 +201,16 @@ final class DemoCommand implements Callable<Integer> {
             work.add(new ParallelJobs.Job<>(r.name(), () -> {
                 ConfusionMatrix cm;
                 if (bar == null) {
-                    cm = trainAndEvaluate(o, o::println, new TrainListener(o, Math.max(1, steps / 5)), r, dir, steps, seed, val);
+                    cm = trainAndEvaluate(o, log, new TrainListener(o, Math.max(1, steps / 5)), r, dir, steps, seed, val);
                 } else {
-                    PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
                     long[] last = {0};
-                    cm = trainAndEvaluate(quiet, bar::log, (step, total, res, sps) -> {
+                    cm = trainAndEvaluate(new PrintWriter(java.io.Writer.nullWriter()), log, (step, total, res, sps) -> {
                         bar.update(done.addAndGet(step - last[0]), String.format("%s: loss %.3f", r.name(), res.loss()));
                         last[0] = step;
                     }, r, dir, steps, seed, val);
                     bar.update(done.addAndGet(steps - last[0]), r.name() + " done");
                 }
-                String line = String.format("seed %d, %-28s mIoU %.1f", seed, r.name(), 100 * cm.meanIoU());
-                if (bar == null) {
-                    o.println(line);
-                    o.flush();
-                } else {
-                    bar.log(line);
-                }
+                log.accept(String.format("seed %d, %-28s mIoU %.1f", seed, r.name(), 100 * cm.meanIoU()));
                 return cm;
             }));
         }
@@ -224,14 +221,14 @@ final class DemoCommand implements Callable<Integer> {
         return cms;
     }
 
-    private ConfusionMatrix trainAndEvaluate(PrintWriter o, java.util.function.Consumer<String> log,
+    /** Trains the row's SegFormer (unless done) and evaluates it; {@code evalOut} gets the evaluation's progress bar. */
+    private ConfusionMatrix trainAndEvaluate(PrintWriter evalOut, java.util.function.Consumer<String> log,
             TrainingLoop.Listener listener, Row r, Path dir, long steps, int seed, Datasets.Listing val) {
         Path model = dir.resolve("segformer");
         if (!Files.isRegularFile(model.resolve("model.safetensors"))) {
             Datasets.Listing set = DataCommand.open(r.data(), r.layout(), "train", Datasets.Policy.ERROR, true);
             log.accept(String.format("== train SegFormer on %s (%d images, %d steps, seed %d)", r.name(), set.samples().size(),
                     steps, seed));
-            o.flush();
             try (SegformerModel m = SegformerModel.random(SegformerConfig.preset("mit-toy"), seed)) {
                 // the toy-world gap protocol (examples/scripts/toyworld_gap.sh): 64² crops, batch 8, uniform sampling
                 SegformerTraining.Options opts = new SegformerTraining.Options(64, 8, steps, 1, 6e-4, 10, 0.01,
@@ -244,7 +241,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         try (SegformerModel m = SegformerModel.load(model)) {
-            ConfusionMatrix cm = SegformerCommand.Eval.evaluate(o, "eval " + r.name(), m, val,
+            ConfusionMatrix cm = SegformerCommand.Eval.evaluate(evalOut, "eval " + r.name(), m, val,
                     new Evaluator.Options(0, 0, 0, 0, null));
             SegformerCommand.Eval.report(cm, dir.resolve("iou.csv"), dir.resolve("iou.png"), "IoU per class: " + r.name());
             return cm;
