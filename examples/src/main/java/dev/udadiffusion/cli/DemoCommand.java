@@ -208,6 +208,9 @@ final class DemoCommand implements Callable<Integer> {
                         bar.update(done.addAndGet(step - last[0]), String.format("%s: loss %.3f", r.name(), res.loss()));
                         last[0] = step;
                     }, r, dir, steps, seed, val);
+                    if (last[0] == 0) {
+                        bar.skip(steps); // trained by an earlier run
+                    }
                     bar.update(done.addAndGet(steps - last[0]), r.name() + " done");
                 }
                 log.accept(String.format("seed %d, %-28s mIoU %.1f", seed, r.name(), 100 * cm.meanIoU()));

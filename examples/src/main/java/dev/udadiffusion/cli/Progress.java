@@ -15,21 +15,39 @@ final class Progress {
 
     private long lastTenth = -1;
     private String lastBar;
+    private long skipped;
 
     private final PrintWriter out;
     private final String label;
     private final long total;
-    private final long start = System.nanoTime();
+    private final java.util.function.LongSupplier clock;
+    private final long start;
 
     Progress(PrintWriter out, String label, long total) {
+        this(out, label, total, System::nanoTime);
+    }
+
+    /** With a nanosecond {@code clock} (tests). */
+    Progress(PrintWriter out, String label, long total, java.util.function.LongSupplier clock) {
         this.out = out;
         this.label = label;
         this.total = total;
+        this.clock = clock;
+        this.start = clock.getAsLong();
+    }
+
+    /**
+     * Work finished by an earlier run (a resumed stage): it fills the bar when reported through {@link #update} but
+     * does not count toward the rate behind the ETA, which would otherwise promise the rest in no time.
+     */
+    synchronized void skip(long n) {
+        skipped += n;
     }
 
     synchronized void update(long done, String detail) {
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        double eta = done == 0 ? Double.NaN : elapsed / done * (total - done);
+        double elapsed = (clock.getAsLong() - start) / 1e9;
+        long fresh = done - skipped;
+        double eta = done >= total ? 0 : fresh <= 0 ? Double.NaN : elapsed / fresh * (total - done);
         int width = 24;
         int filled = (int) (width * done / Math.max(1, total));
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
