@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 
 /**
  * A one-line progress bar with rate and ETA, redrawn in place ("\r") on a terminal; when the output is a file or a
- * pipe (no console, or {@code -Dudadiff.progress=lines}) it prints a plain line per tenth of the work instead, so logs
+ * pipe (no console, or {@code -Dudadiff.progress=lines}) it prints a plain line per tenth of the work instead (from the first tenth on), so logs
  * stay readable. Thread-safe: jobs running side by side may update one bar and {@link #log} lines above it.
  */
 final class Progress {
@@ -53,7 +53,9 @@ final class Progress {
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
         if (!INTERACTIVE) {
             long tenth = 10 * done / Math.max(1, total);
-            if (tenth == lastTenth && done != total) {
+            // from the first tenth on: before it the rate (hence the ETA) is a guess, and batched work reports its
+            // first items all at once after the slowest (warm-up) batch
+            if ((tenth == lastTenth || tenth == 0) && done != total) {
                 return;
             }
             lastTenth = tenth;

@@ -22,6 +22,9 @@ class ProgressTest {
 
         StringWriter plain = new StringWriter();
         Progress q = new Progress(new PrintWriter(plain), "rows", 100, () -> now[0]);
+        now[0] = 11_000_000_000L;
+        q.update(1, ""); // a log line per tenth, from the first tenth: no guess from a single item
+        assertTrue(plain.toString().isEmpty(), plain.toString());
         now[0] = 20_000_000_000L;
         q.update(60, "");
         assertTrue(plain.toString().contains("ETA 6.7s"), plain.toString()); // 60 in 10 s without a skip
