@@ -37,7 +37,10 @@ public final class NativeThreads implements AutoCloseable {
         this.n = n;
     }
 
-    /** Limits the native threads to at most {@code n} (≥ 1) until {@link #close()}; a looser limit inside a tighter one keeps the tighter. */
+    /**
+     * Limits the native threads to at most {@code n} (≥ 1) until {@link #close()}; a looser limit inside a tighter one
+     * keeps the tighter.
+     */
     public static NativeThreads limit(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("native threads must be at least 1, got " + n);

@@ -1,8 +1,9 @@
 package dev.udadiffusion.core.train;
 
 import java.util.ArrayList;
-import java.util.List;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -12,6 +13,7 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -76,7 +78,7 @@ public final class ParallelJobs {
                     }
                 }), index.size());
             }
-            List<T> byIndex = new ArrayList<>(java.util.Collections.nCopies(jobs.size(), null));
+            List<T> byIndex = new ArrayList<>(Collections.nCopies(jobs.size(), null));
             Throwable failure = null;
             for (int k = 0; k < jobs.size(); k++) {
                 Future<T> f = take(done);
@@ -129,7 +131,7 @@ public final class ParallelJobs {
 
     private static void awaitTermination(ExecutorService pool) {
         try {
-            while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+            while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
                 // a running job is still finishing
             }
         } catch (InterruptedException e) {
