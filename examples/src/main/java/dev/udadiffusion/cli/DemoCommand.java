@@ -27,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -188,11 +190,11 @@ final class DemoCommand implements Callable<Integer> {
         int parallel = jobs != null ? jobs : ParallelJobs.defaultParallelism(rows.size());
         Progress bar = parallel > 1 ? new Progress(o, "SegFormer rows, seed " + seed + " (" + parallel + " at a time)",
                 rows.size() * steps) : null;
-        java.util.function.Consumer<String> log = bar != null ? bar::log : line -> {
+        Consumer<String> log = bar != null ? bar::log : line -> {
             o.println(line);
             o.flush();
         };
-        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong done = new AtomicLong();
         List<ParallelJobs.Job<ConfusionMatrix>> work = new ArrayList<>();
         for (Row r : rows) {
             // train-*: never inside the generated set's folder
@@ -225,7 +227,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Trains the row's SegFormer (unless done) and evaluates it; {@code evalOut} gets the evaluation's progress bar. */
-    private ConfusionMatrix trainAndEvaluate(PrintWriter evalOut, java.util.function.Consumer<String> log,
+    private ConfusionMatrix trainAndEvaluate(PrintWriter evalOut, Consumer<String> log,
             TrainingLoop.Listener listener, Row r, Path dir, long steps, int seed, Datasets.Listing val) {
         Path model = dir.resolve("segformer");
         if (!Files.isRegularFile(model.resolve("model.safetensors"))) {

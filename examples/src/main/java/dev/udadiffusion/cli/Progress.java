@@ -4,8 +4,9 @@ import java.io.PrintWriter;
 
 /**
  * A one-line progress bar with rate and ETA, redrawn in place ("\r") on a terminal; when the output is a file or a
- * pipe (no console, or {@code -Dudadiff.progress=lines}) it prints a plain line per tenth of the work instead (from the first tenth on), so logs
- * stay readable. Thread-safe: jobs running side by side may update one bar and {@link #log} lines above it.
+ * pipe (no console, or {@code -Dudadiff.progress=lines}) it prints a plain line per tenth of the work instead (from the
+ * first tenth on), so logs stay readable. Thread-safe: jobs running side by side may update one bar and {@link #log}
+ * lines above it.
  */
 final class Progress {
 

@@ -54,8 +54,8 @@ public final class ParallelJobs {
         if (parallel < 1) {
             throw new IllegalArgumentException("parallel jobs must be at least 1, got " + parallel);
         }
-        List<T> results = new ArrayList<>();
         if (parallel == 1 || jobs.size() <= 1) {
+            List<T> results = new ArrayList<>();
             for (Job<T> j : jobs) {
                 results.add(call(j));
             }
@@ -98,7 +98,7 @@ public final class ParallelJobs {
             }
             if (failure != null) {
                 pool.shutdown();
-                awaitTermination(pool); // a cancelled job that had started is still running
+                awaitTermination(pool); // a cancelled job that had started may still be running
                 if (failure instanceof Error err) {
                     throw err;
                 }
