@@ -30,6 +30,9 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final double baseLr;
     private final double maxGradNorm;
+    /** All gradients as one graph output ({@code -Dudadiff.flatGradients=false}: one output per parameter). */
+    private FlatGradients flat;
+    private boolean flatChecked;
 
     /** @param maxGradNorm clip threshold, or ≤ 0 for none */
     public Trainer(TrainingGraph graph, AdamW optimizer, LrSchedule schedule, double baseLr, double maxGradNorm) {
@@ -58,6 +61,18 @@ public final class Trainer {
         List<String> outs = new ArrayList<>(outputs);
         if (!outs.contains(graph.loss())) {
             outs.add(graph.loss());
+        }
+        if (!flatChecked) {
+            flat = "false".equals(System.getProperty("udadiff.flatGradients")) ? null : FlatGradients.attach(graph);
+            flatChecked = true;
+        }
+        if (flat != null) {
+            outs.add(FlatGradients.OUTPUT);
+            OutAndGrad og = Graphs.quietly(() -> graph.sd().calculateGradientsAndOutputs(feeds, outs, null));
+            Map<String, INDArray> o = new LinkedHashMap<>(og.getOutputs());
+            INDArray all = o.remove(FlatGradients.OUTPUT);
+            outValues.putAll(o);
+            return flat.views(all);
         }
         OutAndGrad og = Graphs.quietly(() -> graph.sd().calculateGradientsAndOutputs(feeds, outs,
                 new ArrayList<>(graph.trainable().values())));
