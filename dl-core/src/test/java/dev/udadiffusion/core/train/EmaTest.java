@@ -39,4 +39,30 @@ class EmaTest {
         assertEquals(0.6, ema.decayAt(1000));
         assertThrows(IllegalArgumentException.class, () -> new Ema(Map.of(), 1.0));
     }
+
+    /** Several arrays (the flat path) and mixed data types (one array each) match the rule applied array by array. */
+    @Test
+    void flatAndPerArrayShadowsFollowTheRuleBitForBit() {
+        for (DataType second : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            Nd4j.getRandom().setSeed(7);
+            Map<String, INDArray> params = new java.util.LinkedHashMap<>();
+            params.put("a", Nd4j.randn(DataType.FLOAT, 3, 4));
+            params.put("b", Nd4j.randn(second, 5));
+            params.put("c", Nd4j.randn(DataType.FLOAT, 2, 1, 3));
+            Map<String, INDArray> oracle = new java.util.LinkedHashMap<>();
+            params.forEach((k, v) -> oracle.put(k, v.dup()));
+            Ema ema = new Ema(params, 0.9);
+            for (int n = 1; n <= 6; n++) {
+                params.values().forEach(v -> v.addi(Nd4j.randn(v.dataType(), v.shape())));
+                ema.update(params);
+                double d = ema.decayAt(n);
+                oracle.forEach((k, o) -> o.subi(o.sub(params.get(k)).muli(1 - d)));
+            }
+            for (String k : params.keySet()) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(oracle.get(k).dup().data().asDouble(),
+                        ema.weights().get(k).dup().data().asDouble(), k + " with " + second);
+                assertEquals(params.get(k).dataType(), ema.weights().get(k).dataType());
+            }
+        }
+    }
 }
