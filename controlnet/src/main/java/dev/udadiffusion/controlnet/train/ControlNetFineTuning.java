@@ -5,6 +5,7 @@ import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.NativeThreads;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
@@ -106,7 +107,7 @@ public final class ControlNetFineTuning {
             return feeds;
         };
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
-                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()), listener);
+                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()).withThreads(NativeThreads.forConvTraining()), listener);
         save(cn, o.outDir().resolve("controlnet"));
         if (rcs != null) {
             writeTimesSampled(o.outDir().resolve("rcs_times_sampled.json"), rcs.timesSampled());

@@ -5,6 +5,7 @@ import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.NativeThreads;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
@@ -169,7 +170,7 @@ public final class UNetFineTuning {
         TrainingLoop.BatchSource source = (step, micro, rng) -> classes == null ? batch(data, vae, noise, emb, empty, o, rng, cache)
                 : priorBatch(data, classes, vae, noise, emb, empty, o, rng);
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
-                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume(), o.emaDecay()), listener);
+                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume(), o.emaDecay()).withThreads(NativeThreads.forConvTraining()), listener);
         if (h.ema() != null) {
             // as diffusers' --use_ema: the averaged weights are the result
             h.ema().weights().forEach((k, v) -> g.parameterArrays().get(k).assign(v));

@@ -5,6 +5,7 @@ import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.NativeThreads;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
@@ -51,7 +52,7 @@ public final class VaeFineTuning {
         long lr = o.resolution() / f;
         TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, o, latent, lr, rng);
         TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), 1, o.seed(),
-                o.outDir(), o.checkpointEvery(), 2, o.logEvery(), o.resume()), listener);
+                o.outDir(), o.checkpointEvery(), 2, o.logEvery(), o.resume()).withThreads(NativeThreads.forConvTraining()), listener);
         save(vae, o.outDir().resolve("vae"));
         return h;
     }

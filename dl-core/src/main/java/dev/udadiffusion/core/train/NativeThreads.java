@@ -9,12 +9,14 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 /**
  * A scoped limit on the threads ND4J's native ops use (libnd4j's master threads and OpenMP), restored on close.
  *
- * <p>Why training steps run with one core fewer: a training step is hundreds of small ops whose freed arrays the JVM
- * releases on its own threads; with every core in the native pool those threads preempt a pool worker and the whole op
- * waits a scheduler tick. Measured on 2 cores (mean of 60 steps, same build): toy SegFormer step 254 → 188 ms, toy VAE
- * step 962 → 695 ms, toy U-Net step (batch 32) 1.71 → 1.60 s with one native thread instead of two. Inference with
- * large ops (generation at batch 32) is the other way round (10.8 s with two, 16.2 s with one), so only the training
- * step takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE, keeps every core).
+ * <p>Why small-op training steps run with one core fewer ({@link #forTraining()}): a SegFormer step is hundreds of
+ * small ops whose freed arrays the JVM releases on its own threads; with every core in the native pool those threads
+ * preempt a pool worker and the whole op waits a scheduler tick (toy SegFormer step on 2 cores, 40 interleaved steps:
+ * median 151 ms with one native thread, 168 ms with two, mean 159 vs 214). Conv-heavy steps are the other way round
+ * once their Java work is small ({@link #forConvTraining()}: toy U-Net, batch 32, 1.46 → 1.16 s; toy VAE 611 →
+ * 439 ms with two threads instead of one; before the flat optimiser state and gradients they, too, were faster with
+ * one). Only the training step takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE,
+ * keeps every core), and inference keeps every core.
  *
  * <p>The setting is process-wide, so limits are shared across threads: while any are open the native count is the
  * smallest of them, and when the last one closes the count from before the first returns. Independent jobs running
@@ -22,7 +24,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  */
 public final class NativeThreads implements AutoCloseable {
 
-    /** System property overriding the training thread count (0 or unset: all cores but one). */
+    /** System property overriding the training thread count (0 or unset: the defaults below). */
     public static final String TRAIN_PROPERTY = "udadiff.trainThreads";
 
     /** The limits currently open (any thread), and the counts from before the first of them. */
@@ -59,6 +61,21 @@ public final class NativeThreads implements AutoCloseable {
 
     /** The training loop's thread count: {@value #TRAIN_PROPERTY} when set, else all cores but one (at least one). */
     public static int forTraining() {
+        int p = override();
+        return p > 0 ? p : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+
+    /**
+     * The training loop's thread count for steps dominated by convolutions and matmuls (VAE, U-Net, ControlNet):
+     * {@value #TRAIN_PROPERTY} when set, else all cores.
+     */
+    public static int forConvTraining() {
+        int p = override();
+        return p > 0 ? p : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** {@value #TRAIN_PROPERTY}, or 0 when unset. */
+    private static int override() {
         String v = System.getProperty(TRAIN_PROPERTY, "0").trim();
         int p;
         try {
@@ -67,9 +84,9 @@ public final class NativeThreads implements AutoCloseable {
             throw new IllegalArgumentException(TRAIN_PROPERTY + " must be a whole number of threads, got \"" + v + "\"", e);
         }
         if (p < 0) {
-            throw new IllegalArgumentException(TRAIN_PROPERTY + " must be ≥ 0 (0 = all cores but one), got " + p);
+            throw new IllegalArgumentException(TRAIN_PROPERTY + " must be ≥ 0 (0 = the default), got " + p);
         }
-        return p > 0 ? p : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        return p;
     }
 
     /** Current native thread count (libnd4j master threads). */

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * steps the optimiser, reports progress, writes {@code loss.csv}, and checkpoints atomically every N steps
  * ({@code checkpoint-STEP/}: the model's weights under checkpoint names, the optimiser state, {@code state.json}),
  * keeping the last K. {@link #run} resumes from the newest checkpoint in the output folder when asked to; a resumed run
- * computes exactly what an uninterrupted one would. Optimiser steps run with {@link NativeThreads#forTraining()} native
- * threads.
+ * computes exactly what an uninterrupted one would. Optimiser steps run with {@link Options#threads()} native threads
+ * ({@link NativeThreads#forTraining()} unless set).
  */
 public final class TrainingLoop {
 
@@ -46,13 +46,27 @@ public final class TrainingLoop {
         void onStep(long step, long total, Trainer.StepResult r, double secondsPerStep);
     }
 
-    /** {@code emaDecay} > 0 keeps an exponential moving average of the weights (checkpointed, restored on resume). */
+    /**
+     * {@code emaDecay} > 0 keeps an exponential moving average of the weights (checkpointed, restored on resume);
+     * {@code threads} native threads for each optimiser step (0: {@link NativeThreads#forTraining()}).
+     */
     public record Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume, double emaDecay) {
+            long logEvery, boolean resume, double emaDecay, int threads) {
         public Options {
-            if (steps < 1 || gradAccum < 1) {
-                throw new IllegalArgumentException("steps and grad accumulation must be at least 1");
+            if (steps < 1 || gradAccum < 1 || threads < 0) {
+                throw new IllegalArgumentException("steps and grad accumulation must be at least 1, threads at least 0");
             }
+        }
+
+        public Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
+                long logEvery, boolean resume, double emaDecay) {
+            this(steps, gradAccum, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume, emaDecay, 0);
+        }
+
+        /** The same options with {@code n} native threads per step. */
+        public Options withThreads(int n) {
+            return new Options(steps, gradAccum, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume,
+                    emaDecay, n);
         }
 
         public Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
@@ -108,7 +122,7 @@ public final class TrainingLoop {
         } catch (IOException e) {
             throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
         }
-        int threads = NativeThreads.forTraining();
+        int threads = o.threads() > 0 ? o.threads() : NativeThreads.forTraining();
         long t0 = System.nanoTime();
         for (long step = start; step < o.steps(); step++) {
             Rng rng = Rng.forStep(o.seed(), step);

@@ -67,10 +67,13 @@ class NativeThreadsTest {
         try {
             System.clearProperty(NativeThreads.TRAIN_PROPERTY);
             assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), NativeThreads.forTraining());
+            assertEquals(Runtime.getRuntime().availableProcessors(), NativeThreads.forConvTraining());
             System.setProperty(NativeThreads.TRAIN_PROPERTY, "3");
             assertEquals(3, NativeThreads.forTraining());
+            assertEquals(3, NativeThreads.forConvTraining(), "the override applies to both");
             System.setProperty(NativeThreads.TRAIN_PROPERTY, "-1");
             assertThrows(IllegalArgumentException.class, NativeThreads::forTraining);
+            assertThrows(IllegalArgumentException.class, NativeThreads::forConvTraining);
             System.setProperty(NativeThreads.TRAIN_PROPERTY, "two");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, NativeThreads::forTraining);
             assertTrue(e.getMessage().contains(NativeThreads.TRAIN_PROPERTY) && e.getMessage().contains("\"two\""), e.getMessage());
