@@ -218,17 +218,11 @@ public final class AdamW {
             long off = 0;
             for (String n : names) {
                 long[] shape = params.get(n).shape();
-                long len = params.get(n).length();
-                mView.add(slice(mFlat, off, len, shape));
-                vView.add(slice(vFlat, off, len, shape));
-                deltaView.add(slice(delta, off, len, shape));
-                off += len;
+                mView.add(FlatViews.view(mFlat, off, shape));
+                vView.add(FlatViews.view(vFlat, off, shape));
+                deltaView.add(FlatViews.view(delta, off, shape));
+                off += params.get(n).length();
             }
-        }
-
-        private static INDArray slice(INDArray flat, long off, long len, long[] shape) {
-            // an explicit view over the flat buffer: reshape() may copy, and a copy would not be updated
-            return Nd4j.create(flat.data(), shape, Nd4j.getStrides(shape, 'c'), off, 'c', flat.dataType());
         }
 
         boolean allHaveGradients(Map<String, INDArray> grads) {

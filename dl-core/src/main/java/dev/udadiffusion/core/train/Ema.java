@@ -44,8 +44,7 @@ public final class Ema {
             long offset = 0;
             for (Map.Entry<String, INDArray> e : params.entrySet()) {
                 long[] shape = e.getValue().shape();
-                shadow.put(e.getKey(), Nd4j.create(flat.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c',
-                        flat.dataType()));
+                shadow.put(e.getKey(), FlatViews.view(flat, offset, shape));
                 offset += e.getValue().length();
             }
         } else {

@@ -2,6 +2,7 @@ package dev.udadiffusion.core.train;
 
 import dev.udadiffusion.core.nn.Graphs;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.custom.Flatten;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * All trainable gradients as one output of the gradient function (a {@code flatten} op appended to it), handed out
@@ -76,9 +76,8 @@ final class FlatGradients {
         long offset = 0;
         for (int i = 0; i < keys.size(); i++) {
             long[] shape = shapes.get(i);
-            out.put(keys.get(i), Nd4j.create(flat.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c',
-                    flat.dataType()));
-            offset += shape.length == 0 ? 1 : java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            out.put(keys.get(i), FlatViews.view(flat, offset, shape));
+            offset += Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         }
         if (offset != flat.length()) {
             throw new IllegalStateException("flat gradients hold " + flat.length() + " values, the parameters "
