@@ -124,14 +124,7 @@ public final class AdamW {
                 dt = p.dataType();
                 names.add(n);
             }
-            FlatMoments f = uniform && !names.isEmpty() ? new FlatMoments(names, params, dt) : null;
-            flat.add(f);
-            if (f != null) {
-                for (int k = 0; k < names.size(); k++) {
-                    m.put(names.get(k), f.mView.get(k));
-                    v.put(names.get(k), f.vView.get(k));
-                }
-            }
+            flat.add(uniform && !names.isEmpty() ? new FlatMoments(names, params, dt) : null);
         }
         pending.forEach((k, a) -> {
             Map<String, INDArray> target = k.startsWith("m.") ? m : v;
@@ -199,8 +192,6 @@ public final class AdamW {
         final INDArray vFlat;
         final INDArray scratch;
         final INDArray delta;
-        final List<INDArray> mView = new ArrayList<>();
-        final List<INDArray> vView = new ArrayList<>();
         final List<INDArray> deltaView = new ArrayList<>();
         final DataType dataType;
 
@@ -218,8 +209,8 @@ public final class AdamW {
             long off = 0;
             for (String n : names) {
                 long[] shape = params.get(n).shape();
-                mView.add(FlatViews.view(mFlat, off, shape));
-                vView.add(FlatViews.view(vFlat, off, shape));
+                m.put(n, FlatViews.view(mFlat, off, shape)); // the optimiser's state maps hold the views
+                v.put(n, FlatViews.view(vFlat, off, shape));
                 deltaView.add(FlatViews.view(delta, off, shape));
                 off += params.get(n).length();
             }
