@@ -2,15 +2,19 @@ package dev.udadiffusion.controlnet;
 
 import dev.udadiffusion.diffusion.pipeline.ResidualHook;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Plugs one or more ControlNets into the SD denoising loop as diffusers' {@code StableDiffusionControlNetPipeline}
  * does: each ControlNet sees the same (doubled) latent input, timestep and text embeddings, with the conditioning
  * image repeated for both guidance halves; its residuals are scaled by {@code scale × keep(i)}, where keep is 0
  * outside [control_guidance_start, control_guidance_end] of the schedule; several ControlNets' residuals are summed.
+ * In guess mode with guidance (a doubled input, [uncond; cond]) the ControlNet sees only the conditional half and the
+ * unconditional half gets zero residuals, as in diffusers: guidance then pushes the sample toward the control.
  */
 public final class ControlNetHook implements ResidualHook {
 
@@ -49,10 +53,17 @@ public final class ControlNetHook implements ResidualHook {
                 continue;
             }
             long reps = latentInput.size(0) / c.image().size(0);
-            INDArray img = reps == 1 ? c.image() : Nd4j.concat(0, java.util.Collections.nCopies((int) reps, c.image())
-                    .toArray(new INDArray[0]));
-            ControlNetModel.Residuals r = c.model().forward(latentInput, Nd4j.createFromArray((float) t), embeddings, img,
-                    c.scale(), guessMode);
+            ControlNetModel.Residuals r;
+            if (guessMode && reps == 2) {
+                long b = c.image().size(0);
+                r = zeroFirstHalf(c.model().forward(latentInput.get(NDArrayIndex.interval(b, 2 * b)),
+                        Nd4j.createFromArray((float) t), embeddings.get(NDArrayIndex.interval(b, 2 * b)), c.image(),
+                        c.scale(), true));
+            } else {
+                INDArray img = reps == 1 ? c.image() : Nd4j.concat(0, Collections.nCopies((int) reps, c.image())
+                        .toArray(new INDArray[0]));
+                r = c.model().forward(latentInput, Nd4j.createFromArray((float) t), embeddings, img, c.scale(), guessMode);
+            }
             if (down == null) {
                 down = new ArrayList<>(r.down());
                 mid = r.mid();
@@ -64,5 +75,14 @@ public final class ControlNetHook implements ResidualHook {
             }
         }
         return down == null ? null : new Residuals(down, mid);
+    }
+
+    /** [zeros; r] along the batch: the unconditional half of a guided step gets no control. */
+    private static ControlNetModel.Residuals zeroFirstHalf(ControlNetModel.Residuals r) {
+        List<INDArray> down = new ArrayList<>();
+        for (INDArray d : r.down()) {
+            down.add(Nd4j.concat(0, Nd4j.zerosLike(d), d));
+        }
+        return new ControlNetModel.Residuals(down, Nd4j.concat(0, Nd4j.zerosLike(r.mid()), r.mid()));
     }
 }
