@@ -1,5 +1,6 @@
 package dev.udadiffusion.controlnet.generate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.controlnet.ControlNetHook;
@@ -19,6 +20,9 @@ import dev.udadiffusion.data.rcs.RareClassSampler;
 import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,20 +51,30 @@ public final class LabeledDatasetGenerator {
      */
     public record Options(int count, int width, int height, int steps, double guidance, double controlScale, long seed,
             double rcsTemperature, long rcsMinPixels, SmallComponentsRefinement.Options scr, int batch, String split,
-            String city, String prompt) {
+            String city, String prompt, boolean guessMode) {
 
-        /** With class-name prompts (the thesis's rule, {@link MaskPrompt}). */
+        /** With class-name prompts (the thesis's rule, {@link MaskPrompt}) and no guess mode. */
         public Options(int count, int width, int height, int steps, double guidance, double controlScale, long seed,
                 double rcsTemperature, long rcsMinPixels, SmallComponentsRefinement.Options scr, int batch, String split,
                 String city) {
             this(count, width, height, steps, guidance, controlScale, seed, rcsTemperature, rcsMinPixels, scr, batch, split,
-                    city, null);
+                    city, null, false);
         }
 
         /** One fixed prompt for every sample and refinement instead of the class names (null: class names). */
         public Options withPrompt(String p) {
             return new Options(count, width, height, steps, guidance, controlScale, seed, rcsTemperature, rcsMinPixels, scr,
-                    batch, split, city, p);
+                    batch, split, city, p, guessMode);
+        }
+
+        /**
+         * diffusers' {@code guess_mode}: residuals scaled by logspace(−1, 0) from the outer to the middle block and,
+         * with guidance above 1, the ControlNet applied to the conditional half only — guidance then amplifies the
+         * control itself, which helps when the prompt says nothing (as the toy zoo's empty prompt).
+         */
+        public Options withGuessMode(boolean g) {
+            return new Options(count, width, height, steps, guidance, controlScale, seed, rcsTemperature, rcsMinPixels, scr,
+                    batch, split, city, prompt, g);
         }
 
         String promptFor(int[][] labels) {
@@ -111,10 +125,12 @@ public final class LabeledDatasetGenerator {
     public static Report run(StableDiffusionPipeline pipe, ControlNetModel controlNet, Datasets.Listing masks, Path out,
             Options o, Map<String, String> models, Listener listener, SmallComponentsRefinement.Acceptor acceptor) {
         controlNet.config().requireCompatible(pipe.unet().config(), models.getOrDefault("unet", "of the pipeline"));
+        requireSameSettings(out, o, models);
         CityscapesWriter writer = new CityscapesWriter(out, o.split(), o.city());
         RareClassSampler rcs = o.rcsTemperature() > 0
                 ? new RareClassSampler(DatasetStats.of(masks, out.resolve(".source-mask-stats")), o.rcsTemperature(), o.rcsMinPixels(), 0.5) : null;
         long[] times = new long[CityscapesClasses.COUNT];
+        writeSummary(out, o, models, times, 0, 0, 0); // the settings first, so a resumed run can check them
         int resumed = 0;
         int written = 0;
         long refinements = 0;
@@ -269,7 +285,7 @@ public final class LabeledDatasetGenerator {
         GenerationRequest req = new GenerationRequest(prompts, null, o.height(), o.width(), o.steps(), o.guidance(), 0,
                 Nd4j.concat(0, noise.toArray(new INDArray[0])), 0, null, null);
         ControlNetHook hook = new ControlNetHook(List.of(ControlNetHook.Control.of(cn,
-                Nd4j.concat(0, cond.toArray(new INDArray[0])), o.controlScale())), false);
+                Nd4j.concat(0, cond.toArray(new INDArray[0])), o.controlScale())), o.guessMode());
         StableDiffusionPipeline.Result r = pipe.generate(req, hook, st -> { });
         List<BufferedImage> out = new ArrayList<>();
         for (int b = 0; b < jobs.size(); b++) {
@@ -281,13 +297,7 @@ public final class LabeledDatasetGenerator {
     private static void writeSummary(Path out, Options o, Map<String, String> models, long[] times, int resumed,
             int written, long refinements) {
         ObjectNode n = new ObjectMapper().createObjectNode();
-        ObjectNode opt = n.putObject("options");
-        opt.put("count", o.count()).put("width", o.width()).put("height", o.height()).put("steps", o.steps())
-                .put("guidance", o.guidance()).put("control_scale", o.controlScale()).put("seed", o.seed())
-                .put("rcs_temperature", o.rcsTemperature()).put("rcs_min_pixels", o.rcsMinPixels())
-                .put("scr_area_at_512", o.scr() == null ? 0 : o.scr().areaAt512())
-                .put("scr_max", o.scr() == null ? 0 : o.scr().maxRefinements())
-                .put("prompt", o.prompt() == null ? "class names present in the mask" : o.prompt());
+        n.set("options", settings(o).put("count", o.count()));
         ObjectNode m = n.putObject("models");
         models.forEach(m::put);
         ObjectNode t = n.putObject("rcs_times_sampled");
@@ -296,6 +306,57 @@ public final class LabeledDatasetGenerator {
         }
         n.put("written_this_run", written).put("resumed", resumed).put("scr_refinements_this_run", refinements);
         AtomicFiles.writeString(out.resolve("generation.json"), n.toPrettyString());
+    }
+
+    /** Everything a sample depends on (count and batch do not change a sample). */
+    private static ObjectNode settings(Options o) {
+        ObjectNode opt = new ObjectMapper().createObjectNode();
+        opt.put("width", o.width()).put("height", o.height()).put("steps", o.steps())
+                .put("guidance", o.guidance()).put("control_scale", o.controlScale()).put("guess_mode", o.guessMode())
+                .put("seed", o.seed())
+                .put("rcs_temperature", o.rcsTemperature()).put("rcs_min_pixels", o.rcsMinPixels())
+                .put("scr_area_at_512", o.scr() == null ? 0 : o.scr().areaAt512())
+                .put("scr_max", o.scr() == null ? 0 : o.scr().maxRefinements())
+                .put("prompt", o.prompt() == null ? "class names present in the mask" : o.prompt());
+        return opt;
+    }
+
+    /**
+     * A folder is resumed only with the settings and models that made it: otherwise its samples would mix two
+     * generators. Models compare by their SHA-256 entries when there are any (paths may move), else by every entry.
+     */
+    private static void requireSameSettings(Path out, Options o, Map<String, String> models) {
+        Path f = out.resolve("generation.json");
+        if (!Files.isRegularFile(f)) {
+            return;
+        }
+        JsonNode before;
+        try {
+            before = new ObjectMapper().readTree(f.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(f + ": unreadable (" + e.getMessage() + "); remove it or use another output folder", e);
+        }
+        List<String> diffs = new ArrayList<>();
+        settings(o).fields().forEachRemaining(e -> {
+            JsonNode was = before.path("options").get(e.getKey());
+            JsonNode now = e.getValue(); // numbers compare by value: a long written is read back as an int
+            boolean same = was == null || (was.isNumber() && now.isNumber() ? was.doubleValue() == now.doubleValue()
+                    : was.equals(now));
+            if (!same) {
+                diffs.add(e.getKey() + " " + was + " (now " + now + ")");
+            }
+        });
+        boolean hashes = models.keySet().stream().anyMatch(k -> k.endsWith("sha256"));
+        models.forEach((k, v) -> {
+            JsonNode was = before.path("models").get(k);
+            if ((!hashes || k.endsWith("sha256")) && was != null && !was.asText().equals(v)) {
+                diffs.add(k + " " + was.asText() + " (now " + v + ")");
+            }
+        });
+        if (!diffs.isEmpty()) {
+            throw new IllegalStateException(f + ": this folder was generated with other settings — " + String.join(", ", diffs)
+                    + "; resume with the same settings, or use another output folder");
+        }
     }
 
     /** The per-class "times sampled" table of a report, for logs. */

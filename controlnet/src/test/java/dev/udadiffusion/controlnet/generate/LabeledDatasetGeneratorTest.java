@@ -71,6 +71,17 @@ class LabeledDatasetGeneratorTest {
             }
             assertEquals(Set.of("000000_000000", "000000_000001", "000000_000002", "000000_000003"), ids);
             assertEquals(4, all.size(), "no duplicate lines");
+            // resuming with other settings or models would mix two generators: refused before anything is written
+            LabeledDatasetGenerator.Options louder = new LabeledDatasetGenerator.Options(5, 128, 64, 2, 2.0, 1.5, 5, 0.01, 20,
+                    null, 2, "train", "gen");
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> LabeledDatasetGenerator.run(pipe, cn, masks, out, louder, models, null));
+            assertTrue(e.getMessage().contains("generation.json") && e.getMessage().contains("control_scale 1.0 (now 1.5)"),
+                    e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> LabeledDatasetGenerator.run(pipe, cn, masks, out,
+                    options(5, 0.01, null, 2), Map.of("unet", "other-unet", "controlnet", "tiny-controlnet"), null));
+            assertTrue(e.getMessage().contains("unet tiny-unet (now other-unet)"), e.getMessage());
+            assertEquals(4, Files.readAllLines(manifest).size());
             assertArrayEquals(bytes1, Files.readAllBytes(image1), "finished samples are not rewritten");
             // the written labels are the (resized) source masks, readable as a Cityscapes set
             Datasets.Listing gen = Datasets.cityscapes(out, "train", Datasets.Policy.ERROR);
