@@ -73,6 +73,10 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale (default: ${DEFAULT-VALUE})")
     double controlScale;
 
+    @Option(names = "--guess-mode", description = "diffusers' guess mode: residuals weighted from 0.1 (outer) to 1 (middle) and, "
+            + "with --guidance above 1, the ControlNet on the conditional half only, so guidance amplifies the control")
+    boolean guessMode;
+
     @Option(names = "--scheduler", defaultValue = "ddim", description = "scheduler (default: ${DEFAULT-VALUE})")
     String scheduler;
 
@@ -103,7 +107,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
         o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
         LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(count, wh[0], wh[1], steps, guidance,
                 controlScale, seed, rcs, rcsMinPixels, scr > 0 ? new SmallComponentsRefinement.Options(scr, scrMax, 3.0, 2) : null,
-                batch, "train", "generated").withPrompt(prompt);
+                batch, "train", "generated").withPrompt(prompt).withGuessMode(guessMode);
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withUnet(unet);
         try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet);
                 SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {

@@ -37,6 +37,8 @@ class ToyZooCommandTest {
                     (c.equals("unet") ? "prior" : c.replace("unet_", "")) + "_loss.png")), c);
         }
         assertTrue(z.get("stages").get("controlnet").get("steps").asInt() == 3, z.toPrettyString());
+        assertEquals(z.get("commit"), z.get("stages").get("controlnet").get("commit"), "each stage names its commit");
+        assertEquals(z.get("command"), z.get("stages").get("vae").get("command"));
         assertTrue(Files.isRegularFile(zoo.resolve("logs/controlnet_rcs_times_sampled.json")));
         // the VAE's latent scale was measured, not left at 1
         double scale = new ObjectMapper().readTree(zoo.resolve("vae/config.json").toFile()).get("scaling_factor").asDouble();
@@ -47,10 +49,11 @@ class ToyZooCommandTest {
         var g = SafetensorsCommandTest.run("generate-dataset", "--source-labels", zoo.resolve(".work/world/source").toString(),
                 "--model", zoo.toString(), "--unet", zoo.resolve("unet_target").toString(), "--controlnet",
                 zoo.resolve("controlnet").toString(), "--prompt", "", "--guidance", "1", "--count", "2", "--size", "64x32",
-                "--steps", "2", "--rcs-min-pixels", "23", "--batch", "2", "--out", gen.toString());
+                "--steps", "2", "--rcs-min-pixels", "23", "--batch", "2", "--guess-mode", "--out", gen.toString());
         assertEquals(0, g.code(), g.out() + g.err());
         assertTrue(g.out().contains("wrote 2 samples"), g.out());
         assertTrue(Files.readString(gen.resolve("generation.json")).contains("\"prompt\" : \"\""));
+        assertTrue(Files.readString(gen.resolve("generation.json")).contains("\"guess_mode\" : true"));
 
         // rerun: every stage is done, weights untouched
         String before = Fingerprints.sha256(zoo.resolve("controlnet/diffusion_pytorch_model.safetensors"));

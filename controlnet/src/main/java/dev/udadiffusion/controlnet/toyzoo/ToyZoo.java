@@ -100,7 +100,7 @@ public final class ToyZoo {
         public static Options standard(long seed) {
             return new Options(seed, 128, 64, ToyWorld.Counts.DEFAULT, 32, 64, new Stage(400, 16, 1e-3, 50), 1e-4,
                     new Stage(700, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
-                    new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995);
+                    new Stage(500, 32, 1.2e-3, 50), 0.01, 94, 0.995);
         }
 
         /** A few steps of everything on a small world: checks the whole chain in about half a minute (tests, --quick). */
@@ -351,7 +351,8 @@ public final class ToyZoo {
                 stages.setAll((ObjectNode) old.get("stages"));
             }
         }
-        newStages.forEach((k, v) -> stages.set(k, om.valueToTree(v)));
+        // per stage, the commit and command that trained it: a resumed zoo mixes stages of several runs
+        newStages.forEach((k, v) -> stages.set(k, ((ObjectNode) om.valueToTree(v)).put("commit", commit).put("command", command)));
         root.put("what", "uda-diffusion toy model zoo: Stable Diffusion with small configs trained on the toy world");
         root.put("command", command);
         root.put("seed", o.seed());
