@@ -63,6 +63,16 @@ class ToyZooCommandTest {
         assertEquals(before, Fingerprints.sha256(zoo.resolve("controlnet/diffusion_pytorch_model.safetensors")));
         JsonNode z2 = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile());
         assertEquals(z.get("stages"), z2.get("stages"), "stage records survive a resume");
+        // a zoo.json from before per-stage provenance: its stages get the commit and command of the run that made them
+        var legacy = (com.fasterxml.jackson.databind.node.ObjectNode) z2;
+        legacy.put("commit", "0123abc").put("command", "udadiff toyzoo train --old");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) legacy.get("stages").get("vae")).remove(List.of("commit", "command"));
+        Files.writeString(zoo.resolve("zoo.json"), legacy.toPrettyString());
+        assertEquals(0, SafetensorsCommandTest.run("toyzoo", "train", "--out", zoo.toString(), "--quick", "--seed", "3").code());
+        JsonNode z3 = new ObjectMapper().readTree(zoo.resolve("zoo.json").toFile());
+        assertEquals("0123abc", z3.get("stages").get("vae").get("commit").asText());
+        assertEquals("udadiff toyzoo train --old", z3.get("stages").get("vae").get("command").asText());
+        assertEquals(z.get("stages").get("prior"), z3.get("stages").get("prior"));
 
         // the main job on this zoo: four rows, a table, a report that links only files that exist
         Path demo = dir.resolve("demo");

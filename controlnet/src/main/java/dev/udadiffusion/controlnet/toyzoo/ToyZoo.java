@@ -349,6 +349,12 @@ public final class ToyZoo {
             var old = json(read(file));
             if (old.has("stages")) {
                 stages.setAll((ObjectNode) old.get("stages"));
+                // stages recorded before per-stage provenance were made by the run the old root names
+                stages.fields().forEachRemaining(e -> {
+                    if (!e.getValue().has("commit") && e.getValue() instanceof ObjectNode st) {
+                        st.put("commit", old.path("commit").asText()).put("command", old.path("command").asText());
+                    }
+                });
             }
         }
         // per stage, the commit and command that trained it: a resumed zoo mixes stages of several runs

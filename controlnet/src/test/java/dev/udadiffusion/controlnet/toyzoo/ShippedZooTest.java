@@ -29,5 +29,8 @@ class ShippedZooTest {
         for (String stage : new String[] {"vae", "prior", "source", "target", "controlnet"}) {
             assertTrue(z.get("stages").has(stage), stage);
         }
+        // the recorded recipe is today's: `udadiff toyzoo train` would make this zoo again
+        ObjectMapper om = new ObjectMapper();
+        assertEquals(om.readTree(om.writeValueAsString(ToyZoo.Options.standard(z.get("seed").asLong()))), z.get("options"));
     }
 }
