@@ -100,7 +100,7 @@ public final class ToyZoo {
         public static Options standard(long seed) {
             return new Options(seed, 128, 64, ToyWorld.Counts.DEFAULT, 32, 64, new Stage(400, 16, 1e-3, 50), 1e-4,
                     new Stage(700, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
-                    new Stage(500, 32, 1.2e-3, 50), 0.01, 94, 0.995);
+                    new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995);
         }
 
         /** A few steps of everything on a small world: checks the whole chain in about half a minute (tests, --quick). */
