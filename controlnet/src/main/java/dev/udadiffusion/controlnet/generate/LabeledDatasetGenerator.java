@@ -70,7 +70,7 @@ public final class LabeledDatasetGenerator {
         /**
          * diffusers' {@code guess_mode}: residuals scaled by logspace(−1, 0) from the outer to the middle block and,
          * with guidance above 1, the ControlNet applied to the conditional half only — guidance then amplifies the
-         * control itself, which helps when the prompt says nothing (as the toy zoo's empty prompt).
+         * control itself. (On the toy zoo it follows the masks worse than plain control: README, "The main job".)
          */
         public Options withGuessMode(boolean g) {
             return new Options(count, width, height, steps, guidance, controlScale, seed, rcsTemperature, rcsMinPixels, scr,
