@@ -37,8 +37,15 @@ class GenerateDatasetCommandTest {
                 && line.contains("\"controlnet_sha256\"") && line.contains("\"scr_rejected\""), line);
         var again = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
                 "--model", sd.toString(), "--controlnet", cn.toString(), "--count", "2", "--size", "128x64", "--steps", "2",
+                "--rcs-min-pixels", "20", "--scr-max", "1", "--out", out.toString());
+        assertTrue(again.out().contains("wrote 0 samples (2 already there)"), again.out() + again.err());
+        // other settings would mix two generators in one folder: refused, naming the difference
+        var other = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
+                "--model", sd.toString(), "--controlnet", cn.toString(), "--count", "3", "--size", "128x64", "--steps", "2",
                 "--rcs-min-pixels", "20", "--out", out.toString());
-        assertTrue(again.out().contains("wrote 0 samples (2 already there)"), again.out());
+        assertTrue(other.code() != 0 && other.err().contains("generation.json") && other.err().contains("scr_max 1 (now 20)"),
+                other.out() + other.err());
+        assertEquals(2, Files.readAllLines(out.resolve("manifest.jsonl")).size());
         var a = SafetensorsCommandTest.run("eval-alignment", "--segmenter", seg.toString(), "--data", out.toString());
         assertEquals(0, a.code(), a.out() + a.err());
         assertTrue(a.out().contains("alignment mIoU") && a.out().contains("Road"), a.out());
