@@ -53,16 +53,16 @@ public final class ControlNetHook implements ResidualHook {
                 continue;
             }
             long reps = latentInput.size(0) / c.image().size(0);
+            INDArray ts = Nd4j.createFromArray((float) t);
             ControlNetModel.Residuals r;
             if (guessMode && reps == 2) {
                 long b = c.image().size(0);
-                r = zeroFirstHalf(c.model().forward(latentInput.get(NDArrayIndex.interval(b, 2 * b)),
-                        Nd4j.createFromArray((float) t), embeddings.get(NDArrayIndex.interval(b, 2 * b)), c.image(),
-                        c.scale(), true));
+                r = zeroFirstHalf(c.model().forward(latentInput.get(NDArrayIndex.interval(b, 2 * b)), ts,
+                        embeddings.get(NDArrayIndex.interval(b, 2 * b)), c.image(), c.scale(), true));
             } else {
                 INDArray img = reps == 1 ? c.image() : Nd4j.concat(0, Collections.nCopies((int) reps, c.image())
                         .toArray(new INDArray[0]));
-                r = c.model().forward(latentInput, Nd4j.createFromArray((float) t), embeddings, img, c.scale(), guessMode);
+                r = c.model().forward(latentInput, ts, embeddings, img, c.scale(), guessMode);
             }
             if (down == null) {
                 down = new ArrayList<>(r.down());

@@ -332,18 +332,16 @@ public final class LabeledDatasetGenerator {
         }
         JsonNode before;
         try {
-            before = new ObjectMapper().readTree(f.toFile());
+            before = json(Files.readString(f), f);
         } catch (IOException e) {
             throw new UncheckedIOException(f + ": unreadable (" + e.getMessage() + "); remove it or use another output folder", e);
         }
         List<String> diffs = new ArrayList<>();
-        settings(o).fields().forEachRemaining(e -> {
+        JsonNode now = json(settings(o).toString(), f); // as written and read back: a long may come back as an int
+        now.fields().forEachRemaining(e -> {
             JsonNode was = before.path("options").get(e.getKey());
-            JsonNode now = e.getValue(); // numbers compare by value: a long written is read back as an int
-            boolean same = was == null || (was.isNumber() && now.isNumber() ? was.doubleValue() == now.doubleValue()
-                    : was.equals(now));
-            if (!same) {
-                diffs.add(e.getKey() + " " + was + " (now " + now + ")");
+            if (was != null && !was.equals(e.getValue())) {
+                diffs.add(e.getKey() + " " + was + " (now " + e.getValue() + ")");
             }
         });
         boolean hashes = models.keySet().stream().anyMatch(k -> k.endsWith("sha256"));
@@ -356,6 +354,14 @@ public final class LabeledDatasetGenerator {
         if (!diffs.isEmpty()) {
             throw new IllegalStateException(f + ": this folder was generated with other settings — " + String.join(", ", diffs)
                     + "; resume with the same settings, or use another output folder");
+        }
+    }
+
+    private static JsonNode json(String text, Path file) {
+        try {
+            return new ObjectMapper().readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": not valid JSON (" + e.getMessage() + "); remove it or use another output folder", e);
         }
     }
 
