@@ -95,11 +95,12 @@ public final class ToyZoo {
 
         /**
          * The zoo for the demo. Step counts follow the PyTorch prototype's proportions, cut to what 2 cores train in
-         * about an hour at this project's measured step times (benchmarks/README.md).
+         * about 45 minutes at this project's measured step times (benchmarks/README.md). The prior gets 1400 steps: at
+         * 700 every later stage ended at a higher loss and the demo's generated row only tied source-only (README).
          */
         public static Options standard(long seed) {
             return new Options(seed, 128, 64, ToyWorld.Counts.DEFAULT, 32, 64, new Stage(400, 16, 1e-3, 50), 1e-4,
-                    new Stage(700, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
+                    new Stage(1400, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
                     new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995);
         }
 
