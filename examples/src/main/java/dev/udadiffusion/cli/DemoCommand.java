@@ -70,9 +70,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-swap", description = "ablation: generate with the source U-Net (no U-Net swap)")
     boolean noSwap;
 
-    // 1.0 as in the measured tables. A louder control follows the masks better (eval-alignment, shipped zoo, 96 masks:
-    // 18.9 at 1.0, 20.7 at 2.0), but measured end to end (with a ControlNet trained at lr 1.2e-3, scale 2.0) the
-    // generated row did not gain (README, "The main job").
+    // 1.0 as in the measured tables. A louder control follows the masks better (eval-alignment, the zoo with a
+    // 700-step prior, 96 masks: 18.9 at 1.0, 20.7 at 2.0), but measured end to end (with a ControlNet trained at
+    // lr 1.2e-3, scale 2.0) the generated row did not gain (README, "The main job").
     @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale of the generation "
             + "(default: ${DEFAULT-VALUE})")
     double controlScale;
