@@ -216,7 +216,9 @@ public final class ToyZoo {
             Path data, Options o, Stage st, Path run, Log log, String name) {
         var uo = new UNetFineTuning.Options(data, PROMPT, 0, st.steps(), st.batch(), 1, st.lr(),
                 st.warmup() > 0 ? "constant_with_warmup" : "constant", st.warmup(), 1.0, 1e-2, 0.0, false, true, o.seed(), run,
-                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unetEma(), true);
+                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unetEma(), true)
+                // one cache for the three U-Net stages: the prior encodes both domains, the domain stages reuse them
+                .withLatentCacheFile(run.resolveSibling("latent-cache.safetensors"));
         UNetFineTuning.run(unet, vae, prompts, sched, uo, log.stage(name, st.steps()));
     }
 

@@ -5,9 +5,14 @@ import dev.udadiffusion.core.safetensors.SafetensorsFile;
 import dev.udadiffusion.core.safetensors.SafetensorsWriter;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +23,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * VAE posteriors of every training image (centre crop, and its mirror image when flips are on), computed once and
  * kept in a safetensors file, so U-Net training needs no VAE pass per step; each step still samples the posterior
- * (mean + std · ε), as encoding on the fly does. The file is reused when it matches the data and resolution.
+ * (mean + std · ε), as encoding on the fly does.
+ *
+ * <p>Entries are keyed by the SHA-256 of the image file's bytes, and the file is stamped with the resolution and a
+ * fingerprint of the VAE's weights: a file can be shared by runs on overlapping image sets (the toy zoo's prior on
+ * both domains, then one U-Net per domain) and each image is encoded once; a different VAE or resolution starts over.
+ * A posterior does not depend on which other images share its VAE call (checked bit for bit), so a shared entry is
+ * exactly what the run would have computed itself.
  */
 final class LatentCache {
 
@@ -28,46 +39,107 @@ final class LatentCache {
      */
     private static final int ENCODE_BATCH = 32;
 
-    private final Map<String, INDArray> entries;
+    /** Per image of the data set, per flip: posterior mean and std. */
+    private final INDArray[][] means;
+    private final INDArray[][] stds;
+    private final int encoded;
 
-    private LatentCache(Map<String, INDArray> entries) {
-        this.entries = entries;
+    private LatentCache(INDArray[][] means, INDArray[][] stds, int encoded) {
+        this.means = means;
+        this.stds = stds;
+        this.encoded = encoded;
+    }
+
+    /** Posteriors this build computed (the rest came from the file). */
+    int encoded() {
+        return encoded;
     }
 
     static LatentCache build(ImageFolderData data, AutoencoderKL vae, int resolution, boolean flips, Path file) {
-        String stamp = data.size() + "x" + resolution + (flips ? "+flip" : "");
+        String stamp = "res=" + resolution + " vae=" + fingerprint(vae);
+        int nf = flips ? 2 : 1;
+        String[] ids = new String[data.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = contentId(data.items().get(i).image());
+        }
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        boolean reusable = false;
         if (Files.isRegularFile(file)) {
             try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                if (stamp.equals(f.metadata().get("stamp"))) {
-                    Map<String, INDArray> m = new LinkedHashMap<>();
+                reusable = stamp.equals(f.metadata().get("stamp"));
+                if (reusable) {
                     for (String n : f.names()) {
                         m.put(n, f.load(n));
                     }
-                    return new LatentCache(m);
                 }
             }
         }
-        Map<String, INDArray> m = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>();
         List<INDArray> batch = new ArrayList<>();
+        int encoded = 0;
         for (int i = 0; i < data.size(); i++) {
-            BufferedImage img = ImageFolderData.prepare(Images.read(data.items().get(i).image()), resolution, false, false,
-                    null);
-            for (int flip = 0; flip < (flips ? 2 : 1); flip++) {
+            BufferedImage img = null;
+            for (int flip = 0; flip < nf; flip++) {
+                String key = ids[i] + "." + flip;
+                if (m.containsKey("mean." + key) || keys.contains(key)) {
+                    continue;
+                }
+                if (img == null) {
+                    img = ImageFolderData.prepare(Images.read(data.items().get(i).image()), resolution, false, false, null);
+                }
                 INDArray x = Images.toTensor(flip == 0 ? img : ImageFolderData.copy(img, true));
                 if (!batch.isEmpty() && !java.util.Arrays.equals(batch.get(0).shape(), x.shape())) {
                     encode(vae, keys, batch, m); // images of another size (native resolution) go in their own call
                 }
-                keys.add(i + "." + flip);
+                keys.add(key);
                 batch.add(x);
+                encoded++;
             }
             if (batch.size() >= ENCODE_BATCH) {
                 encode(vae, keys, batch, m);
             }
         }
         encode(vae, keys, batch, m);
-        SafetensorsWriter.write(file, m, Map.of("stamp", stamp));
-        return new LatentCache(m);
+        if (encoded > 0 || !reusable) {
+            SafetensorsWriter.write(file, m, Map.of("stamp", stamp));
+        }
+        INDArray[][] mean = new INDArray[data.size()][nf];
+        INDArray[][] std = new INDArray[data.size()][nf];
+        for (int i = 0; i < data.size(); i++) {
+            for (int flip = 0; flip < nf; flip++) {
+                mean[i][flip] = m.get("mean." + ids[i] + "." + flip);
+                std[i][flip] = m.get("std." + ids[i] + "." + flip);
+            }
+        }
+        return new LatentCache(mean, std, encoded);
+    }
+
+    /** SHA-256 (hex) of the image file's bytes: the key of its entries, wherever the file lies. */
+    private static String contentId(Path image) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(image)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(image + ": cannot read the training image: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SHA-256 over the VAE's parameters (name, shape, values), so a cache never serves another VAE's latents. */
+    private static String fingerprint(AutoencoderKL vae) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String k : new java.util.TreeSet<>(vae.params().specs().keySet())) {
+                INDArray v = vae.params().torchValue(k);
+                md.update((k + java.util.Arrays.toString(v.shape())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.toIntExact(v.length()) * 4);
+                b.asFloatBuffer().put(v.dup().data().asFloat());
+                md.update(b.array());
+            }
+            return HexFormat.of().formatHex(md.digest()).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Encodes the pending tensors in one VAE call, stores each posterior under its key and clears the lists. */
@@ -85,10 +157,10 @@ final class LatentCache {
     }
 
     INDArray mean(int i, boolean flip) {
-        return entries.get("mean." + i + "." + (flip ? 1 : 0));
+        return means[i][flip ? 1 : 0];
     }
 
     INDArray std(int i, boolean flip) {
-        return entries.get("std." + i + "." + (flip ? 1 : 0));
+        return stds[i][flip ? 1 : 0];
     }
 }

@@ -34,7 +34,7 @@ public final class UNetFineTuning {
     public record Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
             String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
             boolean centerCrop, boolean flip, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume, double emaDecay, boolean cacheLatents, Prior prior) {
+            long logEvery, boolean resume, double emaDecay, boolean cacheLatents, Prior prior, Path latentCacheFile) {
 
         public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
                 String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
@@ -42,14 +42,14 @@ public final class UNetFineTuning {
                 long logEvery, boolean resume, double emaDecay, boolean cacheLatents) {
             this(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
                     emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume,
-                    emaDecay, cacheLatents, null);
+                    emaDecay, cacheLatents, null, null);
         }
 
         /** DreamBooth's prior preservation (null: off). */
         public Options withPrior(Prior p) {
             return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
                     weightDecay, emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints,
-                    logEvery, resume, emaDecay, cacheLatents, p);
+                    logEvery, resume, emaDecay, cacheLatents, p, latentCacheFile);
         }
 
         public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
@@ -64,7 +64,18 @@ public final class UNetFineTuning {
         public Options withEmaAndCache(double ema, boolean cache) {
             return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
                     weightDecay, emptyPromptProb, centerCrop || cache, flip, seed, outDir, checkpointEvery, keepCheckpoints,
-                    logEvery, resume, ema, cache, prior);
+                    logEvery, resume, ema, cache, prior, latentCacheFile);
+        }
+
+        /**
+         * Where the latent cache lives (default {@code outDir/latent-cache.safetensors}). Entries are keyed by image
+         * content, so runs on overlapping image sets (e.g. a model trained on two domains, then one per domain) can
+         * share one file and encode each image once.
+         */
+        public Options withLatentCacheFile(Path file) {
+            return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
+                    weightDecay, emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints,
+                    logEvery, resume, emaDecay, cacheLatents, prior, file);
         }
 
         /** lr 2e−6 constant, batch 1, 400 steps, resolution 512, as the DreamBooth script defaults. */
@@ -165,7 +176,7 @@ public final class UNetFineTuning {
         AdamW adam = new AdamW(List.of(new AdamW.Group("unet", names, 1.0, o.weightDecay())), 0.9, 0.999, 1e-8);
         Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
         LatentCache cache = o.cacheLatents() ? LatentCache.build(data, vae, o.resolution(), o.flip(),
-                o.outDir().resolve("latent-cache.safetensors")) : null;
+                o.latentCacheFile() != null ? o.latentCacheFile() : o.outDir().resolve("latent-cache.safetensors")) : null;
         ImageFolderData classes = classData;
         TrainingLoop.BatchSource source = (step, micro, rng) -> classes == null ? batch(data, vae, noise, emb, empty, o, rng, cache)
                 : priorBatch(data, classes, vae, noise, emb, empty, o, rng);
