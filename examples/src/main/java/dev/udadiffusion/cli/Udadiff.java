@@ -1,5 +1,6 @@
 package dev.udadiffusion.cli;
 
+import dev.udadiffusion.core.memory.RssGuard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +18,13 @@ public final class Udadiff implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        try {
+            // the launcher turns JavaCPP's per-allocation RSS check off and sets this guard's limit instead (RssGuard)
+            RssGuard.fromProperty();
+        } catch (IllegalArgumentException e) {
+            System.err.println("udadiff: " + e.getMessage());
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 

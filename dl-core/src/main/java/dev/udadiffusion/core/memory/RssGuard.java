@@ -1,0 +1,130 @@
+package dev.udadiffusion.core.memory;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.bytedeco.javacpp.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the process's resident memory under a limit: a daemon thread reads the RSS every {@code period} and asks for
+ * a garbage collection while it is above the limit.
+ *
+ * <p>Why: ND4J frees an off-heap buffer only when the JVM collects its array, and those arrays are small objects on a
+ * heap that rarely fills, so something has to request collections when native memory grows. JavaCPP can do it
+ * ({@code -Dorg.bytedeco.javacpp.maxphysicalbytes}), but it reads the RSS on <em>every</em> native pointer it
+ * allocates, inside a global lock — and SameDiff allocates several small pointers per op (about 20,000 per toy U-Net
+ * training step). With that check off ({@code maxphysicalbytes=0}) and this guard on instead, training steps are
+ * faster (numbers in {@code benchmarks/README.md}); the job is the same, done 20 times a second from one thread.
+ *
+ * <p>Unlike JavaCPP it cannot throw {@link OutOfMemoryError} in the allocating thread: when collections do not bring
+ * the RSS back under the limit (the live working set is larger), it logs a warning and keeps trying.
+ */
+public final class RssGuard implements AutoCloseable {
+
+    /** System property with the limit, e.g. {@code 20G}; {@link #fromProperty()} starts a guard when it is set. */
+    public static final String PROPERTY = "udadiff.maxRss";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RssGuard.class);
+    /** After a requested collection, the time ND4J's deallocator threads get to free the buffers before the next read. */
+    private static final long SETTLE_MILLIS = 100;
+
+    private final long limit;
+    private final Thread thread;
+    private final AtomicLong collections = new AtomicLong();
+    private volatile boolean running = true;
+
+    private RssGuard(long limit, long periodMillis, LongSupplier rss) {
+        if (limit <= 0 || periodMillis <= 0) {
+            throw new IllegalArgumentException("an RSS guard needs a positive limit and period, got " + limit + " bytes, "
+                    + periodMillis + " ms");
+        }
+        this.limit = limit;
+        this.thread = new Thread(() -> watch(periodMillis, rss), "udadiff-rss-guard");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Starts a guard reading the RSS every {@code periodMillis}. */
+    public static RssGuard start(long limitBytes, long periodMillis) {
+        return new RssGuard(limitBytes, periodMillis, Pointer::physicalBytes);
+    }
+
+    /** As {@link #start}, with the RSS read by {@code rss} (tests). */
+    static RssGuard start(long limitBytes, long periodMillis, LongSupplier rss) {
+        return new RssGuard(limitBytes, periodMillis, rss);
+    }
+
+    /** A guard with the limit from {@value #PROPERTY} (50 ms period), or empty when the property is not set. */
+    public static Optional<RssGuard> fromProperty() {
+        String v = System.getProperty(PROPERTY);
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(start(parseBytes(v, PROPERTY), 50));
+    }
+
+    /** Bytes from a size like {@code 20G}, {@code 512m}, {@code 1.5t} or a plain number of bytes. */
+    public static long parseBytes(String text, String what) {
+        String s = text.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        char last = s.isEmpty() ? ' ' : s.charAt(s.length() - 1);
+        switch (last) {
+            case 'k' -> unit = 1L << 10;
+            case 'm' -> unit = 1L << 20;
+            case 'g' -> unit = 1L << 30;
+            case 't' -> unit = 1L << 40;
+            default -> unit = 1;
+        }
+        String number = unit == 1 ? s : s.substring(0, s.length() - 1);
+        try {
+            double d = Double.parseDouble(number);
+            if (!(d > 0) || d * unit >= Long.MAX_VALUE) {
+                throw new NumberFormatException();
+            }
+            return (long) (d * unit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": '" + text + "' is not a memory size (e.g. 20G, 512M, 1073741824)");
+        }
+    }
+
+    public long limit() {
+        return limit;
+    }
+
+    /** Collections this guard has requested so far. */
+    public long collections() {
+        return collections.get();
+    }
+
+    private void watch(long periodMillis, LongSupplier rss) {
+        int over = 0;
+        while (running) {
+            try {
+                long now = rss.getAsLong();
+                if (now > limit) {
+                    collections.incrementAndGet();
+                    System.gc();
+                    if (++over % 50 == 0) {
+                        LOG.warn("resident memory {} MB stays above the {} MB limit after {} collections: the live data is "
+                                + "larger (raise -D{} or use smaller batches)", now >> 20, limit >> 20, over, PROPERTY);
+                    }
+                    Thread.sleep(SETTLE_MILLIS);
+                } else {
+                    over = 0;
+                    Thread.sleep(periodMillis);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}
