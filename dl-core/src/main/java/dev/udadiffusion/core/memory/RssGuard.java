@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * faster (numbers in {@code benchmarks/README.md}); the job is the same, done 20 times a second from one thread.
  *
  * <p>Unlike JavaCPP it cannot throw {@link OutOfMemoryError} in the allocating thread: when collections do not bring
- * the RSS back under the limit (the live working set is larger), it logs a warning and keeps trying.
+ * the RSS back under the limit (the live working set is larger), it logs a warning and keeps trying, less and less
+ * often (100 ms doubling up to 5 s between collections).
  */
 public final class RssGuard implements AutoCloseable {
 
@@ -30,6 +31,8 @@ public final class RssGuard implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RssGuard.class);
     /** After a requested collection, the time ND4J's deallocator threads get to free the buffers before the next read. */
     private static final long SETTLE_MILLIS = 100;
+    /** The longest wait between collections while they do not bring the RSS under the limit. */
+    private static final long MAX_SETTLE_MILLIS = 5000;
 
     private final long limit;
     private final Thread thread;
@@ -101,19 +104,24 @@ public final class RssGuard implements AutoCloseable {
 
     private void watch(long periodMillis, LongSupplier rss) {
         int over = 0;
+        long settle = SETTLE_MILLIS;
         while (running) {
             try {
                 long now = rss.getAsLong();
                 if (now > limit) {
                     collections.incrementAndGet();
                     System.gc();
-                    if (++over % 50 == 0) {
+                    over++;
+                    if (over == 10 || over % 100 == 0) {
                         LOG.warn("resident memory {} MB stays above the {} MB limit after {} collections: the live data is "
                                 + "larger (raise -D{} or use smaller batches)", now >> 20, limit >> 20, over, PROPERTY);
                     }
-                    Thread.sleep(SETTLE_MILLIS);
+                    Thread.sleep(settle);
+                    // collections that do not help come less and less often, not as a storm
+                    settle = Math.min(2 * settle, MAX_SETTLE_MILLIS);
                 } else {
                     over = 0;
+                    settle = SETTLE_MILLIS;
                     Thread.sleep(periodMillis);
                 }
             } catch (InterruptedException e) {

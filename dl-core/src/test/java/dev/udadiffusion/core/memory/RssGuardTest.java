@@ -27,6 +27,16 @@ class RssGuardTest {
     }
 
     @Test
+    void backsOffWhileCollectionsDoNotHelp() throws Exception {
+        // waits of 100, 200, 400, 800 ms: at most 5 collections in 1.5 s (15 without the back-off)
+        try (RssGuard g = RssGuard.start(2000, 5, () -> 3000)) {
+            Thread.sleep(1500);
+            long n = g.collections();
+            assertTrue(n >= 1 && n <= 5, n + " collections");
+        }
+    }
+
+    @Test
     void staysQuietUnderTheLimitAndStopsWhenClosed() throws Exception {
         AtomicLong rss = new AtomicLong(1000);
         RssGuard g = RssGuard.start(2000, 5, rss::get);
