@@ -1,12 +1,11 @@
 package dev.udadiffusion.diffusion.train;
 
 import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.core.safetensors.SafetensorsFile;
 import dev.udadiffusion.core.safetensors.SafetensorsWriter;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -28,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Entries are keyed by the SHA-256 of the image file's bytes, and the file is stamped with the resolution and a
  * fingerprint of the VAE's weights: a file can be shared by runs on overlapping image sets (the toy zoo's prior on
  * both domains, then one U-Net per domain) and each image is encoded once; a different VAE or resolution starts over.
- * A posterior does not depend on which other images share its VAE call (checked bit for bit), so a shared entry is
+ * A posterior does not depend on which other images share its VAE call (bit for bit, LatentCacheTest), so a shared entry is
  * exactly what the run would have computed itself.
  */
 final class LatentCache {
@@ -60,7 +59,7 @@ final class LatentCache {
         int nf = flips ? 2 : 1;
         String[] ids = new String[data.size()];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = contentId(data.items().get(i).image());
+            ids[i] = Fingerprints.sha256(data.items().get(i).image()); // the key, wherever the file lies
         }
         Map<String, INDArray> m = new LinkedHashMap<>();
         boolean reusable = false;
@@ -112,17 +111,6 @@ final class LatentCache {
             }
         }
         return new LatentCache(mean, std, encoded);
-    }
-
-    /** SHA-256 (hex) of the image file's bytes: the key of its entries, wherever the file lies. */
-    private static String contentId(Path image) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(image)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(image + ": cannot read the training image: " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** SHA-256 over the VAE's parameters (name, shape, values), so a cache never serves another VAE's latents. */
