@@ -95,7 +95,7 @@ public final class ToyZoo {
 
         /**
          * The zoo for the demo. Step counts follow the PyTorch prototype's proportions, cut to what 2 cores train in
-         * about 45 minutes at this project's measured step times (benchmarks/README.md). The prior gets 1400 steps: at
+         * about 40 minutes at this project's measured step times (39.5 min measured, README). The prior gets 1400 steps: at
          * 700 every later stage ended at a higher loss and the demo's generated row only tied source-only (README).
          */
         public static Options standard(long seed) {

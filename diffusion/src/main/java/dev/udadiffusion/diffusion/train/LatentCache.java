@@ -6,15 +6,19 @@ import dev.udadiffusion.core.safetensors.SafetensorsFile;
 import dev.udadiffusion.core.safetensors.SafetensorsWriter;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -87,7 +91,7 @@ final class LatentCache {
                     img = ImageFolderData.prepare(Images.read(data.items().get(i).image()), resolution, false, false, null);
                 }
                 INDArray x = Images.toTensor(flip == 0 ? img : ImageFolderData.copy(img, true));
-                if (!batch.isEmpty() && !java.util.Arrays.equals(batch.get(0).shape(), x.shape())) {
+                if (!batch.isEmpty() && !Arrays.equals(batch.get(0).shape(), x.shape())) {
                     encode(vae, keys, batch, m); // images of another size (native resolution) go in their own call
                 }
                 keys.add(key);
@@ -117,10 +121,10 @@ final class LatentCache {
     private static String fingerprint(AutoencoderKL vae) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (String k : new java.util.TreeSet<>(vae.params().specs().keySet())) {
+            for (String k : new TreeSet<>(vae.params().specs().keySet())) {
                 INDArray v = vae.params().torchValue(k);
-                md.update((k + java.util.Arrays.toString(v.shape())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.toIntExact(v.length()) * 4);
+                md.update((k + Arrays.toString(v.shape())).getBytes(StandardCharsets.UTF_8));
+                ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(v.length()) * 4);
                 b.asFloatBuffer().put(v.dup().data().asFloat());
                 md.update(b.array());
             }
