@@ -5,13 +5,14 @@ import dev.udadiffusion.core.state.Layout;
 import dev.udadiffusion.core.state.Params;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code torch.nn.GroupNorm(groups, C, eps, affine)} on [N, C, ...] input of static rank {@code rank}: statistics
  * per sample and group over channels-in-group × spatial, biased variance. M2.1 has no native op, so it is composed
  * (reductions on positive axes only: negative axes return garbage in M2.1). Graphs that take gradients get a form
- * whose backward avoids M2.1's slow broadcast {@code multiply_bp} ({@link RowOps}); inference keeps the broadcasting
- * form, whose forward is cheaper.
+ * whose backward avoids M2.1's slow broadcast {@code multiply_bp} ({@link RowOps}); inference graphs with static sizes
+ * take statistics per channel on x's own layout; without static sizes, the broadcasting form on an [N, G, rest] view.
  */
 public final class GroupNorm {
 
@@ -39,6 +40,7 @@ public final class GroupNorm {
             if (Graphs.isTraining(sd)) {
                 return withMatmuls(p, prefix, x, rank, groups, channels, eps, affine, spatial, size);
             }
+            return withChannelStats(p, prefix, x, rank, groups, channels, eps, affine, size);
         }
         // [N, C, ...] -> [N, G, C/G * ...]
         SDVariable g = stat ? x.reshape(-1, groups, (long) channels / groups * size)
@@ -60,6 +62,36 @@ public final class GroupNorm {
         SDVariable w = p.get(prefix + ".weight", new long[] {channels}, Layout.TORCH, Init.ones());
         SDVariable b = p.get(prefix + ".bias", new long[] {channels}, Layout.TORCH, Init.zeros());
         return normed.mul(w.reshape(bshape)).add(b.reshape(bshape));
+    }
+
+    /**
+     * The static-shape inference form: statistics from per-channel reductions over x's own layout (no reshape, which
+     * copies in M2.1, and no reshape back), five full-size passes instead of nine. Means of channel means are also
+     * closer to the exact statistics than one float mean over a whole group (measured on [2, 320, 64, 64]: 2.4e-6 vs
+     * 3.8e-5 from a double-precision GroupNorm + SiLU).
+     */
+    private static SDVariable withChannelStats(Params p, String prefix, SDVariable x, int rank, int groups,
+            int channels, double eps, boolean affine, long size) {
+        SameDiff sd = p.sameDiff();
+        int per = channels / groups;
+        int[] positions = new int[rank - 2];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = i + 2;
+        }
+        long[] column = channelColumn(rank, channels); // [-1, C, 1, ...]
+        SDVariable ones = sd.constant(Nd4j.ones(x.dataType(), 1, groups, per)); // repeats a group's value per channel
+        SDVariable mean = x.mean(false, positions).reshape(-1, groups, per).mean(true, 2); // [N, G, 1]
+        SDVariable centered = x.sub(mean.mul(ones).reshape(column));
+        SDVariable var = sd.math().squaredNorm(centered, false, positions).reshape(-1, groups, per).sum(true, 2)
+                .div((double) per * size);
+        SDVariable rstd = sd.math().rsqrt(var.add(eps)); // [N, G, 1]
+        if (!affine) {
+            return centered.mul(rstd.mul(ones).reshape(column));
+        }
+        SDVariable w = p.get(prefix + ".weight", new long[] {channels}, Layout.TORCH, Init.ones());
+        SDVariable b = p.get(prefix + ".bias", new long[] {channels}, Layout.TORCH, Init.zeros());
+        SDVariable scale = rstd.mul(w.reshape(1, groups, per)).reshape(column); // rstd_g · w_c per (sample, channel)
+        return centered.mul(scale).add(b.reshape(channelShape(rank, channels)));
     }
 
     /**
@@ -91,6 +123,13 @@ public final class GroupNorm {
         s[0] = -1;
         s[1] = channels;
         System.arraycopy(spatial, 0, s, 2, spatial.length);
+        return s;
+    }
+
+    /** [-1, C, 1, ...]: a per-(sample, channel) column broadcast over positions. */
+    private static long[] channelColumn(int rank, int channels) {
+        long[] s = channelShape(rank, channels);
+        s[0] = -1;
         return s;
     }
 

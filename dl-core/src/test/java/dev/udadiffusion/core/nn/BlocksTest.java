@@ -101,6 +101,15 @@ class BlocksTest {
         SDVariable ys = GroupNorm.forward(p, "gns", sd.var("xb", big), 4, 3, 6, 1e-5, false, 4, 3);
         assertClose(Naive.groupNorm(big, 3, 1e-5, null, null), run(ys), 1e-8);
         GradCheck.check(sd, ys, Map.of(), List.of("xb"), 8);
+        // static sizes with the affine (inference graphs take per-channel statistics), at rank 4 and rank 3
+        SDVariable ya = GroupNorm.forward(p, "gna", sd.var("xa", xv), 4, 4, 8, 1e-6, true, 3, 5);
+        randomize("gna.weight", "gna.bias");
+        assertClose(Naive.groupNorm(xv, 4, 1e-6, p.torchValue("gna.weight"), p.torchValue("gna.bias")), run(ya), 1e-10);
+        SDVariable ya3 = GroupNorm.forward(p, "gna3", sd.var("xa3", small), 3, 2, 4, 1e-5, true, 6);
+        randomize("gna3.weight", "gna3.bias");
+        assertClose(Naive.groupNorm(small, 2, 1e-5, p.torchValue("gna3.weight"), p.torchValue("gna3.bias")), run(ya3),
+                1e-9);
+        GradCheck.check(sd, ya, Map.of(), List.of("xa", "gna.weight", "gna.bias"), 8);
     }
 
     @Test
