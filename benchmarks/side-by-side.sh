@@ -8,6 +8,8 @@ out=${2:-benchmarks/results}
 mkdir -p "$out"
 jar=benchmarks/target/benchmarks.jar
 [ -f "$jar" ] || { echo "missing $jar: run mvn -q -B install -DskipTests first" >&2; exit 2; }
+# both sides allocate with glibc's malloc, so both get transparent huge pages unless the caller chose (dl-core HugePages)
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}"
 /usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "PyTorch missing: apt-get install python3-torch" >&2; exit 2; }
 echo "== PyTorch, $threads threads"
 OMP_NUM_THREADS=$threads /usr/bin/python3 benchmarks/torch_kernels.py --threads "$threads" --out "$out/torch.json"

@@ -1,5 +1,6 @@
 package dev.udadiffusion.cli;
 
+import dev.udadiffusion.core.memory.HugePages;
 import dev.udadiffusion.core.memory.RssGuard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,8 @@ public final class Udadiff implements Runnable {
             System.err.println("udadiff: " + e.getMessage());
             System.exit(2);
         }
+        // the launcher sets GLIBC_TUNABLES; a bare `java -jar` gets a one-line hint (HugePages)
+        HugePages.advice().ifPresent(a -> System.err.println("udadiff: note: " + a));
         System.exit(run(args));
     }
 
