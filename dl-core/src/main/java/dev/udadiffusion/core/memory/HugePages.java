@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * Whether glibc's {@code malloc}, which allocates every ND4J array's off-heap buffer, asks Linux for transparent huge
  * pages.
  *
- * <p>Why it matters: SameDiff writes each op's result to a freshly allocated buffer, and every first touch of a 4 KiB
- * page is a page fault — on the development machine (a VM) about 14 µs each, so a fresh 10 MB buffer costs ~35 ms,
+ * <p>Why it matters: SameDiff writes an op's result to a freshly allocated buffer whenever its array cache holds none
+ * of that shape (and every result a caller keeps leaves the cache), and every first touch of a 4 KiB page is a page
+ * fault — on the development machine (a VM) about 14 µs each, so a fresh 10 MB buffer costs ~35 ms,
  * more than the op that fills it. With {@value #TUNABLE} in the {@code GLIBC_TUNABLES} environment variable (glibc ≥
  * 2.35), {@code malloc} marks its large chunks {@code MADV_HUGEPAGE}: one fault per 2 MiB and fewer TLB misses. The
  * SD1.5 VAE decode went from 20–28 s to 11–17 s and the U-Net CFG step from 15–32 s to 11–20 s (measurements in
