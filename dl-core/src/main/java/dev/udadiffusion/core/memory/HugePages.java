@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  */
 public final class HugePages {
 
+    private static final String KEY = "glibc.malloc.hugetlb";
     /** The glibc tunable that makes {@code malloc} use transparent huge pages. */
-    public static final String TUNABLE = "glibc.malloc.hugetlb=1";
+    public static final String TUNABLE = KEY + "=1";
 
     private static final Path THP_MODE = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
     private static final Pattern SELECTED = Pattern.compile("\\[(\\w+)]");
@@ -61,7 +62,7 @@ public final class HugePages {
         }
         if (tunables != null) {
             for (String t : tunables.split(":")) {
-                if (t.trim().startsWith("glibc.malloc.hugetlb=")) {
+                if (t.trim().startsWith(KEY + "=")) {
                     return Optional.empty();
                 }
             }
