@@ -152,6 +152,10 @@ final class DemoCommand implements Callable<Integer> {
                 steps, seeds, minutes);
         o.println();
         o.println(report.table());
+        if (seeds > 1) {
+            o.println("mIoU per seed (seed 0, 1, …), each row against the first, seed by seed:");
+            o.println(report.perSeed());
+        }
         report.write();
         o.printf("report: %s and %s (%.1f min this run)%n", out.resolve("report.md"), out.resolve("report.html"), minutes);
         o.flush();

@@ -42,6 +42,55 @@ class DemoReportTest {
         assertTrue(rep.table().contains(String.format(java.util.Locale.ROOT, "%.1f ± %.1f", 100 * m[0], 100 * m[1])), rep.table());
     }
 
+    private static double miou(int wrong) {
+        return (10.0 / (10 + wrong) + (10 - wrong) / 10.0) / 2;
+    }
+
+    @Test
+    void rowsAreComparedWithTheFirstSeedBySeed() {
+        Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
+        r.put("source", List.of(cm(2), cm(0), cm(4)));
+        r.put("generated", List.of(cm(0), cm(1), cm(4))); // ahead, behind, level
+        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 3, 0);
+        double[] d = {miou(0) - miou(2), miou(1) - miou(0), 0};
+        double mean = (d[0] + d[1] + d[2]) / 3;
+        double sd = Math.sqrt(((d[0] - mean) * (d[0] - mean) + (d[1] - mean) * (d[1] - mean) + mean * mean) / 2);
+        double t = mean / (sd / Math.sqrt(3));
+        double p = 1 - Math.abs(t) / Math.sqrt(t * t + 2); // Student's t with 2 degrees of freedom, two-sided
+        double[] v = rep.versusFirst("generated");
+        assertEquals(mean, v[0], 1e-12);
+        assertEquals(sd, v[1], 1e-12);
+        assertEquals(1, v[2], "ahead only where strictly better");
+        assertEquals(p, v[3], 1e-9);
+        String lines = rep.perSeed();
+        assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "%7.1f%7.1f%7.1f", 100 * miou(0), 100 * miou(1),
+                100 * miou(4))), lines);
+        assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "vs source: %+.1f ± %.1f, ahead on 1 of 3 seeds, "
+                + "paired t-test p = %.2f", 100 * mean, 100 * sd, p)), lines);
+        assertTrue(p > 0.01, "the case is built with a visible p");
+        assertEquals(0, rep.versusFirst("source")[0], 0, "the first row against itself");
+    }
+
+    @Test
+    void aClearLeadPrintsAnUpperBoundForP() {
+        Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
+        r.put("source", List.of(cm(4), cm(5), cm(6)));
+        r.put("oracle", List.of(cm(0), cm(1), cm(1)));
+        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 3, 0);
+        assertTrue(rep.versusFirst("oracle")[3] < 0.01, () -> "p " + rep.versusFirst("oracle")[3]);
+        assertTrue(rep.perSeed().contains("ahead on 3 of 3 seeds, paired t-test p < 0.01\n"), rep.perSeed());
+    }
+
+    @Test
+    void noTestBelowThreeSeeds() {
+        Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
+        r.put("source", List.of(cm(2), cm(0)));
+        r.put("generated", List.of(cm(0), cm(1)));
+        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 2, 0);
+        assertTrue(Double.isNaN(rep.versusFirst("generated")[3]));
+        assertTrue(rep.perSeed().contains("ahead on 1 of 2 seeds\n"), rep.perSeed());
+    }
+
     @Test
     void htmlEscapesAndRendersTablesImagesAndLists() {
         String h = DemoReport.html("# T <x>\n\n| a | **b** |\n|---|---|\n| 1 | 2 |\n\n- `cmd` & more\n\n![alt](p.png)\n");
