@@ -35,11 +35,19 @@ final class ToyZooCommand {
         @Option(names = "--quick", description = "a few steps of every stage on a small world (a smoke test, not a usable zoo)")
         boolean quick;
 
+        @Option(names = "--snr-gamma", description = "Min-SNR-γ loss weighting of the three U-Net stages, as diffusers' "
+                + "--snr_gamma (default: 0, plain mse, the shipped zoo's recipe)")
+        Double snrGamma;
+
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
             ToyZoo.Options opts = quick ? ToyZoo.Options.quick(seed) : ToyZoo.Options.standard(seed);
-            String command = "udadiff toyzoo train --out " + out + " --seed " + seed + (quick ? " --quick" : "");
+            if (snrGamma != null) {
+                opts = opts.withSnrGamma(snrGamma);
+            }
+            String command = "udadiff toyzoo train --out " + out + " --seed " + seed + (quick ? " --quick" : "")
+                    + (snrGamma != null ? " --snr-gamma " + snrGamma : "");
             ToyZoo.train(out, opts, command, new ToyZoo.Log() {
                 @Override
                 public void line(String text) {

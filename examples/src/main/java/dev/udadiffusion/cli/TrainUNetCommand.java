@@ -44,6 +44,10 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--ema-decay", defaultValue = "0", description = "keep an EMA of the weights and save it (e.g. 0.9999; 0 = off)")
     double emaDecay;
 
+    @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-γ loss weighting as diffusers' --snr_gamma "
+            + "(5.0 recommended; 0 = off, plain mse)")
+    double snrGamma;
+
     @Option(names = "--cache-latents", description = "encode every image once (centre crop) and cache the latents in OUT")
     boolean cacheLatents;
 
@@ -71,7 +75,7 @@ final class TrainUNetCommand implements Callable<Integer> {
         try (StableDiffusion sd = StableDiffusion.load(t.model, StableDiffusion.Options.defaults().withTokenizer(t.tokenizer))) {
             UNetFineTuning.Options opts = new UNetFineTuning.Options(data, prompt, t.resolution, steps, t.batch, t.gradAccum,
                     lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, centerCrop, !noFlip, t.seed,
-                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume).withEmaAndCache(emaDecay, cacheLatents)
+                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume).withEmaAndCache(emaDecay, cacheLatents).withSnrGamma(snrGamma)
                     .withPrior(classData == null ? null
                             : new UNetFineTuning.Prior(classData, classPrompt, priorWeight, numClassImages, classSteps));
             if (classData != null) {

@@ -82,14 +82,18 @@ public final class ToyZoo {
      * @param rcsMinPixels DAFormer's 3000 px at 512², scaled to the toy world's image area
      * @param unetEma EMA decay of the U-Net stages' weights (diffusers' EMAModel with its warm-up; the average is the
      *     stage's result; 0 = off)
+     * @param snrGamma Min-SNR-γ loss weighting of the U-Net stages (diffusers' --snr_gamma; 0 = plain mse)
      */
     public record Options(long seed, int width, int height, ToyWorld.Counts counts, int vaeCrop, int controlNetCrop, Stage vae,
             double klWeight, Stage prior, Stage source, Stage target, Stage controlnet, double rcsTemperature,
-            long rcsMinPixels, double unetEma) {
+            long rcsMinPixels, double unetEma, double snrGamma) {
 
         public Options {
             if (unetEma < 0 || unetEma >= 1) {
                 throw new IllegalArgumentException("unetEma must be in [0, 1): " + unetEma);
+            }
+            if (snrGamma < 0) {
+                throw new IllegalArgumentException("snrGamma must be ≥ 0 (0: off): " + snrGamma);
             }
         }
 
@@ -101,14 +105,20 @@ public final class ToyZoo {
         public static Options standard(long seed) {
             return new Options(seed, 128, 64, ToyWorld.Counts.DEFAULT, 32, 64, new Stage(400, 16, 1e-3, 50), 1e-4,
                     new Stage(1400, 32, 5e-4, 50), new Stage(150, 32, 1e-4, 0), new Stage(150, 32, 1e-4, 0),
-                    new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995);
+                    new Stage(500, 32, 2e-4, 50), 0.01, 94, 0.995, 0);
         }
 
         /** A few steps of everything on a small world: checks the whole chain in about half a minute (tests, --quick). */
         public static Options quick(long seed) {
             return new Options(seed, 64, 32, new ToyWorld.Counts(24, 24, 8), 32, 32, new Stage(3, 4, 1e-3, 0), 1e-4,
                     new Stage(3, 4, 5e-4, 0), new Stage(2, 4, 1e-4, 0), new Stage(2, 4, 1e-4, 0), new Stage(3, 4, 2e-4, 0),
-                    0.01, 23, 0.9);
+                    0.01, 23, 0.9, 0);
+        }
+
+        /** The same recipe with Min-SNR-γ weighting of the U-Net stages (0 = off). */
+        public Options withSnrGamma(double gamma) {
+            return new Options(seed, width, height, counts, vaeCrop, controlNetCrop, vae, klWeight, prior, source, target,
+                    controlnet, rcsTemperature, rcsMinPixels, unetEma, gamma);
         }
     }
 
@@ -216,7 +226,7 @@ public final class ToyZoo {
             Path data, Options o, Stage st, Path run, Log log, String name) {
         var uo = new UNetFineTuning.Options(data, PROMPT, 0, st.steps(), st.batch(), 1, st.lr(),
                 st.warmup() > 0 ? "constant_with_warmup" : "constant", st.warmup(), 1.0, 1e-2, 0.0, false, true, o.seed(), run,
-                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unetEma(), true)
+                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unetEma(), true).withSnrGamma(o.snrGamma())
                 // one cache for the three U-Net stages: the prior encodes both domains, the domain stages reuse them
                 .withLatentCacheFile(run.resolveSibling("latent-cache.safetensors"));
         UNetFineTuning.run(unet, vae, prompts, sched, uo, log.stage(name, st.steps()));

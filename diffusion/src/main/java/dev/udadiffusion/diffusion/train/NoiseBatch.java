@@ -40,4 +40,24 @@ public final class NoiseBatch {
         feeds.put(UNetTraining.TARGET, vPred ? noise.velocity(latents, eps, t) : eps);
         return feeds;
     }
+
+    /**
+     * Min-SNR-γ weights per sample (diffusers' train_text_to_image.py / train_dreambooth.py {@code --snr_gamma}):
+     * SNR(t) = ᾱ_t / (1 − ᾱ_t); weight min(SNR, γ) / SNR for ε-prediction, min(SNR, γ) / (SNR + 1) for v-prediction.
+     */
+    public static float[] minSnrWeights(DDPMScheduler noise, INDArray timesteps, double gamma) {
+        boolean vPred = noise.config().predictionType().equals("v_prediction");
+        if (!vPred && !noise.config().predictionType().equals("epsilon")) {
+            throw new IllegalArgumentException("min-SNR weighting needs epsilon or v_prediction, not "
+                    + noise.config().predictionType());
+        }
+        float[] abar = noise.schedule().alphasCumprod();
+        float[] w = new float[(int) timesteps.length()];
+        for (int b = 0; b < w.length; b++) {
+            double a = abar[timesteps.getInt(b)];
+            double snr = a / (1 - a);
+            w[b] = (float) (Math.min(snr, gamma) / (vPred ? snr + 1 : snr));
+        }
+        return w;
+    }
 }

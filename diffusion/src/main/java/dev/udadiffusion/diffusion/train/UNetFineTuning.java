@@ -34,7 +34,14 @@ public final class UNetFineTuning {
     public record Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
             String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
             boolean centerCrop, boolean flip, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume, double emaDecay, boolean cacheLatents, Prior prior, Path latentCacheFile) {
+            long logEvery, boolean resume, double emaDecay, boolean cacheLatents, Prior prior, Path latentCacheFile,
+            double snrGamma) {
+
+        public Options {
+            if (snrGamma < 0 || Double.isNaN(snrGamma)) {
+                throw new IllegalArgumentException("snr_gamma must be ≥ 0 (0: off), got " + snrGamma);
+            }
+        }
 
         public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
                 String lrSchedule, long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb,
@@ -42,14 +49,14 @@ public final class UNetFineTuning {
                 long logEvery, boolean resume, double emaDecay, boolean cacheLatents) {
             this(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
                     emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume,
-                    emaDecay, cacheLatents, null, null);
+                    emaDecay, cacheLatents, null, null, 0);
         }
 
         /** DreamBooth's prior preservation (null: off). */
         public Options withPrior(Prior p) {
             return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
                     weightDecay, emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints,
-                    logEvery, resume, emaDecay, cacheLatents, p, latentCacheFile);
+                    logEvery, resume, emaDecay, cacheLatents, p, latentCacheFile, snrGamma);
         }
 
         public Options(Path data, String prompt, int resolution, long steps, int batch, int gradAccum, double lr,
@@ -64,7 +71,7 @@ public final class UNetFineTuning {
         public Options withEmaAndCache(double ema, boolean cache) {
             return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
                     weightDecay, emptyPromptProb, centerCrop || cache, flip, seed, outDir, checkpointEvery, keepCheckpoints,
-                    logEvery, resume, ema, cache, prior, latentCacheFile);
+                    logEvery, resume, ema, cache, prior, latentCacheFile, snrGamma);
         }
 
         /**
@@ -75,7 +82,18 @@ public final class UNetFineTuning {
         public Options withLatentCacheFile(Path file) {
             return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
                     weightDecay, emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints,
-                    logEvery, resume, emaDecay, cacheLatents, prior, file);
+                    logEvery, resume, emaDecay, cacheLatents, prior, file, snrGamma);
+        }
+
+        /**
+         * Min-SNR-γ loss weighting (Hang et al. 2023; diffusers' {@code --snr_gamma}, 5.0 recommended; 0 = off): each
+         * sample's mse weighted by min(SNR(t), γ) / SNR(t) for ε-prediction, / (SNR(t) + 1) for v-prediction. With
+         * prior preservation only the instance half is weighted, as train_dreambooth.py does.
+         */
+        public Options withSnrGamma(double gamma) {
+            return new Options(data, prompt, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm,
+                    weightDecay, emptyPromptProb, centerCrop, flip, seed, outDir, checkpointEvery, keepCheckpoints,
+                    logEvery, resume, emaDecay, cacheLatents, prior, latentCacheFile, gamma);
         }
 
         /** lr 2e−6 constant, batch 1, 400 steps, resolution 512, as the DreamBooth script defaults. */
@@ -170,7 +188,7 @@ public final class UNetFineTuning {
                 emb.computeIfAbsent(it.caption(), c -> prompts.encode(List.of(c), 0));
             }
         }
-        TrainingGraph g = o.prior() != null ? UNetTraining.weightedGraph(unet, lh, lw, k -> true)
+        TrainingGraph g = o.prior() != null || o.snrGamma() > 0 ? UNetTraining.weightedGraph(unet, lh, lw, k -> true)
                 : UNetTraining.graph(unet, lh, lw, k -> true);
         List<String> names = new ArrayList<>(g.trainable().keySet());
         AdamW adam = new AdamW(List.of(new AdamW.Group("unet", names, 1.0, o.weightDecay())), 0.9, 0.999, 1e-8);
@@ -219,7 +237,12 @@ public final class UNetFineTuning {
             std = post.std();
         }
         INDArray latents = NoiseBatch.latents(mean, std, vae.config().scalingFactor(), rng);
-        return NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
+        Map<String, INDArray> feeds = NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
+        if (o.snrGamma() > 0) {
+            feeds.put(UNetTraining.LOSS_WEIGHT, Nd4j.createFromArray(
+                    NoiseBatch.minSnrWeights(noise, feeds.get(UNet2DConditionModel.TIMESTEPS), o.snrGamma())).reshape(o.batch(), 1, 1, 1));
+        }
+        return feeds;
     }
 
     /** {@code batch} instance then {@code batch} class samples, weighted 2 and 2λ (see {@link UNetTraining#weightedGraph}). */
@@ -238,9 +261,11 @@ public final class UNetFineTuning {
         AutoencoderKL.Posterior post = vae.encode(Nd4j.concat(0, images.toArray(new INDArray[0])));
         INDArray latents = NoiseBatch.latents(post.mean(), post.std(), vae.config().scalingFactor(), rng);
         Map<String, INDArray> feeds = NoiseBatch.feeds(latents, Nd4j.concat(0, ctx.toArray(new INDArray[0])), noise, rng);
+        float[] snr = o.snrGamma() > 0 ? NoiseBatch.minSnrWeights(noise, feeds.get(UNet2DConditionModel.TIMESTEPS), o.snrGamma())
+                : null;
         float[] w = new float[2 * o.batch()];
         for (int b = 0; b < w.length; b++) {
-            w[b] = b < o.batch() ? 2f : (float) (2 * o.prior().weight());
+            w[b] = b < o.batch() ? 2f * (snr != null ? snr[b] : 1f) : (float) (2 * o.prior().weight());
         }
         feeds.put(UNetTraining.LOSS_WEIGHT, Nd4j.createFromArray(w).reshape(w.length, 1, 1, 1));
         return feeds;

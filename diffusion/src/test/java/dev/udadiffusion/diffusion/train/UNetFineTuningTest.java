@@ -137,6 +137,73 @@ class UNetFineTuningTest {
         }
     }
 
+    /** ᾱ_t of SD1.5's scaled_linear schedule, computed here from its definition in double precision. */
+    private static double sd15AlphaBar(int t) {
+        double a = 1;
+        for (int i = 0; i <= t; i++) {
+            double sqrtBeta = Math.sqrt(0.00085) + (Math.sqrt(0.012) - Math.sqrt(0.00085)) * i / 999.0;
+            a *= 1 - sqrtBeta * sqrtBeta;
+        }
+        return a;
+    }
+
+    /** SD1.5's schedule with v-prediction (the toy zoo's). */
+    private static dev.udadiffusion.diffusion.schedulers.SchedulerConfig vPrediction() {
+        var n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("num_train_timesteps", 1000)
+                .put("beta_start", 0.00085).put("beta_end", 0.012).put("beta_schedule", "scaled_linear")
+                .put("prediction_type", "v_prediction");
+        return dev.udadiffusion.core.config.Configs.read(n, dev.udadiffusion.diffusion.schedulers.SchedulerConfig.class, "v");
+    }
+
+    @Test
+    void minSnrWeightsAreDiffusersSnrGamma() {
+        var eps = new dev.udadiffusion.diffusion.schedulers.DDPMScheduler(Sd15.scheduler());
+        var v = new dev.udadiffusion.diffusion.schedulers.DDPMScheduler(vPrediction());
+        int[] ts = {0, 20, 150, 500, 999};
+        org.nd4j.linalg.api.ndarray.INDArray t = org.nd4j.linalg.factory.Nd4j.createFromArray(0f, 20f, 150f, 500f, 999f);
+        float[] we = NoiseBatch.minSnrWeights(eps, t, 5.0);
+        float[] wv = NoiseBatch.minSnrWeights(v, t, 5.0);
+        for (int i = 0; i < ts.length; i++) {
+            double a = sd15AlphaBar(ts[i]);
+            double snr = a / (1 - a);
+            assertEquals(Math.min(snr, 5) / snr, we[i], 1e-4 * we[i], "epsilon, t " + ts[i]);
+            assertEquals(Math.min(snr, 5) / (snr + 1), wv[i], 1e-4 * wv[i], "v, t " + ts[i]);
+        }
+        // low noise (SNR ≫ γ) is down-weighted; high noise keeps ε-weight 1 and gets v-weight SNR/(SNR+1) < 1
+        assertTrue(we[0] < 0.01 && we[4] == 1f && wv[4] < 0.01, java.util.Arrays.toString(we) + " " + java.util.Arrays.toString(wv));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> UNetFineTuning.Options.defaults(data, dir).withSnrGamma(-1));
+    }
+
+    @Test
+    void snrGammaWeightsTheTrainingLoss() {
+        UNetFineTuning.Options base = UNetFineTuning.Options.defaults(data, dir.resolve("snr-off")).with(2, 64, 1e-3, 2);
+        List<Double> plain;
+        List<Double> huge;
+        List<Double> vPlain;
+        List<Double> five;
+        try (Models m = tiny()) {
+            plain = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), base, (s, t, r, sps) -> { }).losses();
+        }
+        try (Models m = tiny()) {
+            vPlain = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), vPrediction(),
+                    UNetFineTuning.Options.defaults(data, dir.resolve("snr-v-off")).with(2, 64, 1e-3, 2), (s, t, r, sps) -> { })
+                    .losses();
+        }
+        try (Models m = tiny()) { // ε-prediction with γ beyond every SNR: every weight is 1, the same draws, the same loss
+            huge = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(),
+                    UNetFineTuning.Options.defaults(data, dir.resolve("snr-huge")).with(2, 64, 1e-3, 2).withSnrGamma(1e9),
+                    (s, t, r, sps) -> { }).losses();
+        }
+        try (Models m = tiny()) { // v-prediction: every weight min(SNR, 5)/(SNR + 1) is below 1, whatever t was drawn
+            five = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), vPrediction(),
+                    UNetFineTuning.Options.defaults(data, dir.resolve("snr-5")).with(2, 64, 1e-3, 2).withSnrGamma(5),
+                    (s, t, r, sps) -> { }).losses();
+        }
+        assertEquals(plain.get(0), huge.get(0), 1e-5 * plain.get(0));
+        assertTrue(five.get(0) < 0.999 * vPlain.get(0), "γ 5 left the loss unweighted: " + five + " vs " + vPlain);
+    }
+
     @Test
     void weightedLossIsTheMeanOfWeightedSquaredErrors() {
         try (Models m = tiny()) {
