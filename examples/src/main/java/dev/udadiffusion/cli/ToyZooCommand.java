@@ -36,7 +36,7 @@ final class ToyZooCommand {
         boolean quick;
 
         @Option(names = "--snr-gamma", description = "Min-SNR-γ loss weighting of the three U-Net stages, as diffusers' "
-                + "--snr_gamma (default: 0, plain mse, the shipped zoo's recipe)")
+                + "--snr_gamma; 0 = plain mse (default: 5, the shipped zoo's recipe)")
         Double snrGamma;
 
         @Override
