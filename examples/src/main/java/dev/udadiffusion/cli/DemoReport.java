@@ -114,7 +114,7 @@ final class DemoReport {
         return new double[] {d.getMean(), mine.length > 1 ? d.getStandardDeviation() : 0, ahead, p};
     }
 
-    /** One line per row after the first: its mIoU per seed and against the first row. */
+    /** One line per row: its mIoU per seed and, for every row after the first, how it compares with the first. */
     String perSeed() {
         List<String> rows = new ArrayList<>(results.keySet());
         StringBuilder b = new StringBuilder();
