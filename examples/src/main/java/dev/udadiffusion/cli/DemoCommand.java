@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
     Path zoo;
 
     @Option(names = "--seeds", defaultValue = "1", description = "repeat generation and training with seeds 0..N-1; "
-            + "the report gives mean ± std (default: ${DEFAULT-VALUE})")
+            + "the report gives mean ± std and each row against source-only seed by seed (default: ${DEFAULT-VALUE})")
     int seeds;
 
     @Option(names = "--quick", description = "a smoke run: few samples, few denoising and training steps (numbers meaningless)")

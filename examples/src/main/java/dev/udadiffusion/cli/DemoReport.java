@@ -102,7 +102,7 @@ final class DemoReport {
      * (NaN below 3 seeds or with no spread)} — the margin of the demo's claim next to its noise.
      */
     double[] versusFirst(String row) {
-        double[] base = results.values().iterator().next().stream().mapToDouble(ConfusionMatrix::meanIoU).toArray();
+        double[] base = results.get(firstRow()).stream().mapToDouble(ConfusionMatrix::meanIoU).toArray();
         double[] mine = results.get(row).stream().mapToDouble(ConfusionMatrix::meanIoU).toArray();
         SummaryStatistics d = new SummaryStatistics();
         int ahead = 0;
@@ -122,19 +122,24 @@ final class DemoReport {
             b.append(String.format(Locale.ROOT, "%-30s", row));
             results.get(row).forEach(cm -> b.append(String.format(Locale.ROOT, "%7.1f", 100 * cm.meanIoU())));
             if (!row.equals(rows.get(0))) {
-                b.append("  ").append(versusText(row));
+                b.append("  vs ").append(rows.get(0)).append(": ").append(versusText(row));
             }
             b.append('\n');
         }
         return b.toString();
     }
 
+    /** "+1.2 ± 2.1, ahead on 4 of 5 seeds, paired t-test p = 0.26" for {@link #versusFirst}. */
     private String versusText(String row) {
         double[] v = versusFirst(row);
         String p = Double.isNaN(v[3]) ? "" : v[3] < 0.01 ? ", paired t-test p < 0.01"
                 : String.format(Locale.ROOT, ", paired t-test p = %.2f", v[3]);
-        return String.format(Locale.ROOT, "vs %s: %+.1f ± %.1f, ahead on %d of %d seeds%s",
-                results.keySet().iterator().next(), 100 * v[0], 100 * v[1], (int) v[2], results.get(row).size(), p);
+        return String.format(Locale.ROOT, "%+.1f ± %.1f, ahead on %d of %d seeds%s", 100 * v[0], 100 * v[1], (int) v[2],
+                results.get(row).size(), p);
+    }
+
+    private String firstRow() {
+        return results.keySet().iterator().next();
     }
 
     private static int width(String name) {
@@ -198,7 +203,7 @@ final class DemoReport {
             for (String row : rows) {
                 md.append("| ").append(row).append(" |");
                 results.get(row).forEach(cm -> md.append(String.format(Locale.ROOT, " %.1f |", 100 * cm.meanIoU())));
-                md.append(' ').append(row.equals(rows.get(0)) ? "" : versusText(row).replaceFirst("^vs [^:]*: ", ""))
+                md.append(' ').append(row.equals(rows.get(0)) ? "" : versusText(row))
                         .append(" |\n");
             }
             md.append('\n');
