@@ -34,40 +34,6 @@ final class DataCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Layout options shared by the subcommands. */
-    static final class Layout {
-        @Option(names = "--layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
-        String layout;
-
-        @Option(names = "--split", description = "Cityscapes split (default: train; val for evaluation)")
-        String split;
-
-        Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes) {
-            return open(dir, policy, checkSizes, "train");
-        }
-
-        Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes, String defaultSplit) {
-            return DataCommand.open(dir, layout, split == null ? defaultSplit : split, policy, checkSizes);
-        }
-    }
-
-    /** Opens a Cityscapes or GTA5 root; {@code layout} auto picks by the folders present. */
-    static Datasets.Listing open(Path dir, String layout, String split, Datasets.Policy policy, boolean checkSizes) {
-        String l = layout;
-        if (l.equals("auto")) {
-            l = Files.isDirectory(dir.resolve("leftImg8bit")) ? "cityscapes" : Files.isDirectory(dir.resolve("images"))
-                    ? "gta5" : null;
-            if (l == null) {
-                throw new IllegalArgumentException(dir + ": neither a Cityscapes (leftImg8bit/) nor a GTA5 (images/) layout");
-            }
-        }
-        return switch (l) {
-            case "cityscapes" -> Datasets.cityscapes(dir, split, policy);
-            case "gta5" -> Datasets.gta5(dir, policy, checkSizes);
-            default -> throw new IllegalArgumentException("--layout " + l + " (gta5, cityscapes, auto)");
-        };
-    }
-
     @Command(name = "stats", mixinStandardHelpOptions = true,
             description = {"Pixel count and frequency per class (full-resolution labels), the Rare Class Sampling "
                     + "probabilities (T = 0.01) and a bar chart PNG. Statistics are cached next to the dataset "
@@ -77,7 +43,7 @@ final class DataCommand implements Runnable {
         Path dir;
 
         @CommandLine.Mixin
-        Layout layout;
+        LayoutOptions layout;
 
         @Option(names = "--json", description = "print JSON instead of a table")
         boolean json;
@@ -143,7 +109,7 @@ final class DataCommand implements Runnable {
         Path dir;
 
         @CommandLine.Mixin
-        Layout layout;
+        LayoutOptions layout;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -43,17 +43,16 @@ final class EvalAlignmentCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        int[] wh = size.equals("native") ? new int[] {0, 0} : SegformerCommand.Eval.pair(spec, size, "x", "--size");
+        int[] wh = size.equals("native") ? new int[] {0, 0} : CliArgs.pair(spec, size, "x", "--size");
         Datasets.Listing set = Datasets.cityscapes(data, split, Datasets.Policy.ERROR);
         Path dir = out != null ? out : data;
         o.printf("generated: %s, %d images%n", data, set.samples().size());
         try (SegformerModel m = SegformerModel.load(segmenter)) {
-            ConfusionMatrix cm = SegformerCommand.Eval.evaluate(o, "segment", m, set,
+            ConfusionMatrix cm = new ConsoleLog(o).evaluate("segment", m, set,
                     new Evaluator.Options(wh[0], wh[1], 0, 0, null));
             o.println("alignment (IoU of the segmenter's predictions against the conditioning masks):");
             o.println(IoUReport.table(cm));
-            SegformerCommand.Eval.report(cm, dir.resolve("alignment.csv"), dir.resolve("alignment.png"),
-                    "alignment IoU per class, " + data.getFileName());
+            IoUReport.write(cm, dir, "alignment", "alignment IoU per class, " + data.getFileName());
             o.printf("alignment mIoU %.1f; table in %s%n", 100 * cm.meanIoU(), dir.resolve("alignment.csv"));
             o.flush();
             return 0;

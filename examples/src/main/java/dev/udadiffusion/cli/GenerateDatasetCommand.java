@@ -32,7 +32,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     Path sourceLabels;
 
     @CommandLine.Mixin
-    DataCommand.Layout layout;
+    LayoutOptions layout;
 
     @Option(names = "--model", required = true, description = "base SD folder or single file (VAE, text encoder, tokenizer, scheduler)")
     Path model;
@@ -102,7 +102,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        int[] wh = SegformerCommand.Eval.pair(spec, size, "x", "--size");
+        int[] wh = CliArgs.pair(spec, size, "x", "--size");
         Datasets.Listing masks = layout.open(sourceLabels, Datasets.Policy.ERROR, false, "train");
         o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
         LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(count, wh[0], wh[1], steps, guidance,

@@ -11,6 +11,7 @@ import dev.udadiffusion.segformer.eval.IoUReport;
 import dev.udadiffusion.segformer.train.SegformerTraining;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,7 +40,7 @@ final class SegformerCommand implements Runnable {
         Path data;
 
         @CommandLine.Mixin
-        DataCommand.Layout layout;
+        LayoutOptions layout;
 
         @Option(names = "--model", description = "transformers SegFormer folder to start from")
         Path model;
@@ -121,10 +122,10 @@ final class SegformerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            int[] rs = resize.equals("none") ? new int[] {0, 0} : Eval.pair(spec, resize, "x", "--resize");
+            int[] rs = resize.equals("none") ? new int[] {0, 0} : CliArgs.pair(spec, resize, "x", "--resize");
             Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
-            SegformerConfig presetConfig = SegformerConfig.preset("mit-" + preset.toLowerCase(java.util.Locale.ROOT));
+            SegformerConfig presetConfig = SegformerConfig.preset("mit-" + preset.toLowerCase(Locale.ROOT));
             try (SegformerModel m = model != null ? SegformerModel.load(model)
                     : backbone != null ? SegformerModel.loadBackbone(presetConfig, backbone)
                     : SegformerModel.random(presetConfig, seed)) {
@@ -155,7 +156,7 @@ final class SegformerCommand implements Runnable {
         Path data;
 
         @CommandLine.Mixin
-        DataCommand.Layout layout;
+        LayoutOptions layout;
 
         @Option(names = "--size", defaultValue = "1024x512",
                 description = "test size WxH, or 'native' for the images' own size (default: ${DEFAULT-VALUE})")
@@ -176,53 +177,22 @@ final class SegformerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            int[] wh = size.equals("native") ? new int[] {0, 0} : pair(spec, size, "x", "--size");
-            int[] ws = slide == null ? new int[] {0, 0} : pair(spec, slide, ":", "--slide");
+            int[] wh = size.equals("native") ? new int[] {0, 0} : CliArgs.pair(spec, size, "x", "--size");
+            int[] ws = slide == null ? new int[] {0, 0} : CliArgs.pair(spec, slide, ":", "--slide");
             if (slide != null && (ws[1] > ws[0] || ws[1] <= 0)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--slide " + slide + ": need 0 < stride <= window");
             }
             Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "val");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
             try (SegformerModel m = SegformerModel.load(model)) {
-                ConfusionMatrix cm = evaluate(o, "eval", m, set, new Evaluator.Options(wh[0], wh[1], ws[0], ws[1], predictions));
+                ConfusionMatrix cm = new ConsoleLog(o).evaluate("eval", m, set,
+                        new Evaluator.Options(wh[0], wh[1], ws[0], ws[1], predictions));
                 o.println(IoUReport.table(cm));
-                report(cm, out.resolve("iou.csv"), out.resolve("iou.png"), "IoU per class, " + set.name());
+                IoUReport.write(cm, out, "iou", "IoU per class, " + set.name());
                 o.printf("IoU table in %s, chart in %s%n", out.resolve("iou.csv"), out.resolve("iou.png"));
                 o.flush();
                 return 0;
             }
-        }
-
-        /** Evaluates with a progress bar named {@code label}. */
-        static ConfusionMatrix evaluate(PrintWriter o, String label, SegformerModel m, Datasets.Listing set,
-                Evaluator.Options opts) {
-            Progress bar = new Progress(o, label, set.samples().size());
-            ConfusionMatrix cm = Evaluator.run(m, set, opts, (done, total, s) -> bar.update(done, ""));
-            bar.finish();
-            return cm;
-        }
-
-        /** The IoU table as CSV and bar chart. */
-        static void report(ConfusionMatrix cm, Path csv, Path chart, String title) {
-            IoUReport.writeCsv(cm, csv);
-            IoUReport.writeChart(cm, chart, title);
-        }
-
-        static int[] pair(CommandLine.Model.CommandSpec spec, String v, String sep, String option) {
-            String[] p = v.split(java.util.regex.Pattern.quote(sep));
-            try {
-                if (p.length == 2) {
-                    int a = Integer.parseInt(p[0].trim());
-                    int b = Integer.parseInt(p[1].trim());
-                    if (a > 0 && b > 0) {
-                        return new int[] {a, b};
-                    }
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + v + ": expected two positive numbers "
-                    + "separated by '" + sep + "'");
         }
     }
 }

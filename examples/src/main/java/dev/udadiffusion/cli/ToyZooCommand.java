@@ -1,7 +1,7 @@
 package dev.udadiffusion.cli;
 
-import dev.udadiffusion.controlnet.toyzoo.ToyZoo;
-import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.experiments.toyzoo.ToyZoo;
+import dev.udadiffusion.experiments.toyzoo.ToyZooOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -42,26 +42,13 @@ final class ToyZooCommand {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            ToyZoo.Options opts = quick ? ToyZoo.Options.quick(seed) : ToyZoo.Options.standard(seed);
+            ToyZooOptions opts = quick ? ToyZooOptions.quick(seed) : ToyZooOptions.standard(seed);
             if (snrGamma != null) {
                 opts = opts.withSnrGamma(snrGamma);
             }
             String command = "udadiff toyzoo train --out " + out + " --seed " + seed + (quick ? " --quick" : "")
                     + (snrGamma != null ? " --snr-gamma " + snrGamma : "");
-            ToyZoo.train(out, opts, command, new ToyZoo.Log() {
-                @Override
-                public void line(String text) {
-                    o.println(text);
-                    o.flush();
-                }
-
-                @Override
-                public TrainingLoop.Listener stage(String name, long steps) {
-                    o.printf("== %s: %d steps%n", name, steps);
-                    o.flush();
-                    return new TrainListener(o, Math.max(1, steps / 10));
-                }
-            });
+            ToyZoo.train(out, opts, command, new ConsoleLog(o));
             return 0;
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -58,6 +59,15 @@ public final class Configs {
     public static String toJson(Object config) {
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config);
+        } catch (IOException e) {
+            throw new ConfigException("cannot serialise " + config.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    /** {@link #toJson} as an object to add keys to (e.g. a transformers config's {@code architectures}). */
+    public static ObjectNode toJsonTree(Object config) {
+        try {
+            return (ObjectNode) JSON.readTree(toJson(config));
         } catch (IOException e) {
             throw new ConfigException("cannot serialise " + config.getClass().getSimpleName() + ": " + e.getMessage());
         }

@@ -42,6 +42,12 @@ public final class IoUReport {
         return head + "\n" + vals;
     }
 
+    /** The table as {@code DIR/NAME.csv} ({@link #writeCsv}) and {@code DIR/NAME.png} ({@link #writeChart}). */
+    public static void write(ConfusionMatrix cm, Path dir, String name, String title) {
+        writeCsv(cm, dir.resolve(name + ".csv"));
+        writeChart(cm, dir.resolve(name + ".png"), title);
+    }
+
     /** {@code class,iou} rows (IoU in [0, 1], empty when undefined) and a final {@code mIoU} row; written atomically. */
     public static void writeCsv(ConfusionMatrix cm, Path csv) {
         double[] iou = cm.iou();

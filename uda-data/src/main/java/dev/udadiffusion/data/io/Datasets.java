@@ -33,7 +33,48 @@ public final class Datasets {
         }
     }
 
+    /** A dataset's folder layout; {@link #AUTO} picks by the folders present. */
+    public enum Layout {
+        AUTO, CITYSCAPES, GTA5;
+
+        /** {@code auto}, {@code cityscapes} or {@code gta5} (any case). */
+        public static Layout parse(String name) {
+            for (Layout l : values()) {
+                if (l.name().equalsIgnoreCase(name)) {
+                    return l;
+                }
+            }
+            throw new IllegalArgumentException("--layout " + name + " (gta5, cityscapes, auto)");
+        }
+
+        /** The layout of {@code root}: this one, or for {@link #AUTO} the one whose folders are there. */
+        public Layout of(Path root) {
+            if (this != AUTO) {
+                return this;
+            }
+            if (Files.isDirectory(root.resolve("leftImg8bit"))) {
+                return CITYSCAPES;
+            }
+            if (Files.isDirectory(root.resolve("images"))) {
+                return GTA5;
+            }
+            throw new IllegalArgumentException(root + ": neither a Cityscapes (leftImg8bit/) nor a GTA5 (images/) layout");
+        }
+    }
+
     private Datasets() {
+    }
+
+    /**
+     * Opens a Cityscapes or GTA5 root in the given layout ({@code split} is Cityscapes' split; {@code checkSizes} is
+     * the GTA5 reader's image/label size check).
+     */
+    public static Listing open(Path root, Layout layout, String split, Policy policy, boolean checkSizes) {
+        return switch (layout.of(root)) {
+            case CITYSCAPES -> cityscapes(root, split, policy);
+            case GTA5 -> gta5(root, policy, checkSizes);
+            case AUTO -> throw new AssertionError("resolved above");
+        };
     }
 
     /**

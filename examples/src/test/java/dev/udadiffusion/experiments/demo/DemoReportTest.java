@@ -1,4 +1,4 @@
-package dev.udadiffusion.cli;
+package dev.udadiffusion.experiments.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.udadiffusion.segformer.eval.ConfusionMatrix;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class DemoReportTest {
         Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
         // seed 0: road IoU 10/12, class-1 IoU 8/10; seed 1: all right (IoU 1, 1)
         r.put("generated", List.of(cm(2), cm(0)));
-        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 2, 0);
+        DemoReport rep = new DemoReport(r);
         double[] iou = rep.meanIoU("generated");
         assertEquals((10.0 / 12 + 1) / 2, iou[0], 1e-12);
         assertEquals((0.8 + 1) / 2, iou[1], 1e-12);
@@ -39,7 +40,7 @@ class DemoReportTest {
         assertEquals((m0 + 1) / 2, m[0], 1e-12);
         assertEquals(Math.abs(1 - m0) / Math.sqrt(2), m[1], 1e-12); // sample std of two values
         assertTrue(rep.table().contains("mIoU (mean ± std over 2 seeds)"), rep.table());
-        assertTrue(rep.table().contains(String.format(java.util.Locale.ROOT, "%.1f ± %.1f", 100 * m[0], 100 * m[1])), rep.table());
+        assertTrue(rep.table().contains(String.format(Locale.ROOT, "%.1f ± %.1f", 100 * m[0], 100 * m[1])), rep.table());
     }
 
     private static double miou(int wrong) {
@@ -51,7 +52,7 @@ class DemoReportTest {
         Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
         r.put("source", List.of(cm(2), cm(0), cm(4)));
         r.put("generated", List.of(cm(0), cm(1), cm(4))); // ahead, behind, level
-        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 3, 0);
+        DemoReport rep = new DemoReport(r);
         double[] d = {miou(0) - miou(2), miou(1) - miou(0), 0};
         double mean = (d[0] + d[1] + d[2]) / 3;
         double sd = Math.sqrt(((d[0] - mean) * (d[0] - mean) + (d[1] - mean) * (d[1] - mean) + mean * mean) / 2);
@@ -63,9 +64,9 @@ class DemoReportTest {
         assertEquals(1, v[2], "ahead only where strictly better");
         assertEquals(p, v[3], 1e-9);
         String lines = rep.perSeed();
-        assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "%7.1f%7.1f%7.1f", 100 * miou(0), 100 * miou(1),
+        assertTrue(lines.contains(String.format(Locale.ROOT, "%7.1f%7.1f%7.1f", 100 * miou(0), 100 * miou(1),
                 100 * miou(4))), lines);
-        assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "vs source: %+.1f ± %.1f, ahead on 1 of 3 seeds, "
+        assertTrue(lines.contains(String.format(Locale.ROOT, "vs source: %+.1f ± %.1f, ahead on 1 of 3 seeds, "
                 + "paired t-test p = %.2f", 100 * mean, 100 * sd, p)), lines);
         assertTrue(p > 0.01, "the case is built with a visible p");
         assertEquals(0, rep.versusFirst("source")[0], 0, "the first row against itself");
@@ -76,7 +77,7 @@ class DemoReportTest {
         Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
         r.put("source", List.of(cm(4), cm(5), cm(6)));
         r.put("oracle", List.of(cm(0), cm(1), cm(1)));
-        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 3, 0);
+        DemoReport rep = new DemoReport(r);
         assertTrue(rep.versusFirst("oracle")[3] < 0.01, () -> "p " + rep.versusFirst("oracle")[3]);
         assertTrue(rep.perSeed().contains("ahead on 3 of 3 seeds, paired t-test p < 0.01\n"), rep.perSeed());
     }
@@ -86,14 +87,14 @@ class DemoReportTest {
         Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
         r.put("source", List.of(cm(2), cm(0)));
         r.put("generated", List.of(cm(0), cm(1)));
-        DemoReport rep = new DemoReport(null, null, null, r, List.of(), null, "", 1, 1, 2, 0);
+        DemoReport rep = new DemoReport(r);
         assertTrue(Double.isNaN(rep.versusFirst("generated")[3]));
         assertTrue(rep.perSeed().contains("ahead on 1 of 2 seeds\n"), rep.perSeed());
     }
 
     @Test
     void htmlEscapesAndRendersTablesImagesAndLists() {
-        String h = DemoReport.html("# T <x>\n\n| a | **b** |\n|---|---|\n| 1 | 2 |\n\n- `cmd` & more\n\n![alt](p.png)\n");
+        String h = ReportHtml.render("# T <x>\n\n| a | **b** |\n|---|---|\n| 1 | 2 |\n\n- `cmd` & more\n\n![alt](p.png)\n");
         assertTrue(h.contains("<h1>T &lt;x&gt;</h1>"), h);
         assertTrue(h.contains("<table>\n<tr><td>a</td><td><b>b</b></td></tr>\n<tr><td>1</td><td>2</td></tr>\n</table>"), h);
         assertTrue(h.contains("<li><code>cmd</code> &amp; more</li>"), h);

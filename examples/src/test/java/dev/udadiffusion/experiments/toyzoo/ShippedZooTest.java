@@ -1,4 +1,4 @@
-package dev.udadiffusion.controlnet.toyzoo;
+package dev.udadiffusion.experiments.toyzoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,6 +31,7 @@ class ShippedZooTest {
         }
         // the recorded recipe is today's: `udadiff toyzoo train` would make this zoo again
         ObjectMapper om = new ObjectMapper();
-        assertEquals(om.readTree(om.writeValueAsString(ToyZoo.Options.standard(z.get("seed").asLong()))), z.get("options"));
+        assertEquals(om.readTree(ToyZooOptions.standard(z.get("seed").asLong()).toJson().toString()), z.get("options"));
+        assertEquals(ToyZooOptions.standard(z.get("seed").asLong()), ToyZooOptions.fromJson(z.get("options")));
     }
 }

@@ -1,4 +1,4 @@
-package dev.udadiffusion.cli;
+package dev.udadiffusion.experiments.demo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

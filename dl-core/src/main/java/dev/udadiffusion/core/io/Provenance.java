@@ -1,10 +1,15 @@
-package dev.udadiffusion.controlnet.toyzoo;
+package dev.udadiffusion.core.io;
 
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Which code made an artefact: the git commit of the working directory, when there is one. */
-final class Provenance {
+public final class Provenance {
 
     private Provenance() {
     }
@@ -13,14 +18,14 @@ final class Provenance {
      * {@code git rev-parse HEAD} (with "-dirty" for uncommitted changes) of the working directory's checkout, else of
      * the checkout the running jar was built in; "unknown" when neither is one.
      */
-    static String commit() {
-        java.util.List<String> dirs = new java.util.ArrayList<>(java.util.List.of("."));
+    public static String commit() {
+        List<String> dirs = new ArrayList<>(List.of("."));
         try {
             var src = Provenance.class.getProtectionDomain().getCodeSource();
             if (src != null) {
-                dirs.add(java.nio.file.Path.of(src.getLocation().toURI()).getParent().toString());
+                dirs.add(Path.of(src.getLocation().toURI()).getParent().toString());
             }
-        } catch (java.net.URISyntaxException | RuntimeException e) {
+        } catch (URISyntaxException | RuntimeException e) {
             // no code location: the working directory is all there is
         }
         for (String dir : dirs) {
@@ -46,7 +51,7 @@ final class Provenance {
                 return null;
             }
             return out;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,4 +1,4 @@
-package dev.udadiffusion.controlnet.toyzoo;
+package dev.udadiffusion.experiments.toyzoo;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,0 +1,22 @@
+package dev.udadiffusion.cli;
+
+import dev.udadiffusion.data.io.Datasets;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --layout} and {@code --split}: how the commands that read a dataset open its root (a picocli mixin). */
+final class LayoutOptions {
+    @Option(names = "--layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
+    String layout;
+
+    @Option(names = "--split", description = "Cityscapes split (default: train; val for evaluation)")
+    String split;
+
+    Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes) {
+        return open(dir, policy, checkSizes, "train");
+    }
+
+    Datasets.Listing open(Path dir, Datasets.Policy policy, boolean checkSizes, String defaultSplit) {
+        return Datasets.open(dir, Datasets.Layout.parse(layout), split == null ? defaultSplit : split, policy, checkSizes);
+    }
+}

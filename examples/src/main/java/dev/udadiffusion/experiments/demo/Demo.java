@@ -1,0 +1,125 @@
+package dev.udadiffusion.experiments.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
+import dev.udadiffusion.core.io.Fingerprints;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.data.toyworld.ToyWorld;
+import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
+import dev.udadiffusion.diffusion.schedulers.Schedulers;
+import dev.udadiffusion.experiments.ExperimentLog;
+import dev.udadiffusion.experiments.toyzoo.ToyZooOptions;
+import dev.udadiffusion.segformer.eval.ConfusionMatrix;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The thesis's closed loop on the toy world with the toy zoo: generate a labeled target-style dataset from source masks
+ * (U-Net swap, RCS, SCR), train the same small SegFormer on source / source + photometric augmentation / generated /
+ * target (oracle) data, evaluate each on target val, and write report.md and report.html. Every stage resumes:
+ * rerunning skips finished generations and trainings.
+ */
+public final class Demo {
+
+    /** The report (the numbers: per row, one confusion matrix per seed), the files it wrote, and this run's time. */
+    public record Result(DemoReport report, Path markdown, Path html, double minutes) {
+    }
+
+    private Demo() {
+    }
+
+    /** Runs the loop; {@code command} (the command line that asked for it) is recorded in the report. */
+    public static Result run(DemoOptions o, String command, ExperimentLog log) {
+        long started = System.nanoTime();
+        Path zooJsonFile = o.zoo().resolve("zoo.json");
+        if (!Files.isRegularFile(zooJsonFile)) {
+            throw new IllegalArgumentException("--zoo " + o.zoo() + ": no zoo.json; run from the repository root (the zoo "
+                    + "ships in models/toy-zoo) or make one with `udadiff toyzoo train --out DIR`");
+        }
+        JsonNode zooJson = readJson(zooJsonFile);
+        ToyZooOptions recipe = ToyZooOptions.fromJson(zooJson.path("options"));
+
+        // 1. the zoo's own world (same seed, size and counts), so the target U-Net's domain is the evaluated one
+        ToyWorld world = new ToyWorld(recipe.world().width(), recipe.world().height(), recipe.seed());
+        ExperimentLog.Bar wbar = log.bar("toy world", 1);
+        ToyWorld.Written w = world.write(o.out().resolve("world"), recipe.world().counts(), (d, t) -> { });
+        wbar.finish();
+        Datasets.Listing val = Datasets.cityscapes(w.target(), "val", Datasets.Policy.ERROR);
+        log.line(String.format("toy world %dx%d (seed %d): %s", world.width(), world.height(), recipe.seed(), w.root()));
+
+        String variant = o.ablations().variant();
+        String genName = "generated" + (variant.isEmpty() ? "" : " (" + variant.strip() + ")");
+        Map<String, List<ConfusionMatrix>> results = new LinkedHashMap<>();
+        List<LabeledDatasetGenerator.Report> genReports = new ArrayList<>();
+        Path firstGenerated = null;
+        for (int s = 0; s < o.seeds(); s++) {
+            Path seedDir = o.out().resolve("seed-" + s);
+            Path gen = seedDir.resolve("generated" + variant.replace(' ', '-').toLowerCase(Locale.ROOT));
+            genReports.add(generate(o, world, w, gen, s, log));
+            firstGenerated = firstGenerated == null ? gen : firstGenerated;
+            List<DemoRows.Row> rows = List.of(new DemoRows.Row("source", w.source(), Datasets.Layout.GTA5, false),
+                    new DemoRows.Row("source + photometric aug.", w.source(), Datasets.Layout.GTA5, true),
+                    new DemoRows.Row(genName, gen, Datasets.Layout.CITYSCAPES, false),
+                    new DemoRows.Row("target (oracle)", w.target(), Datasets.Layout.CITYSCAPES, false));
+            List<ConfusionMatrix> cms = DemoRows.train(rows, seedDir, o.budget().segformerSteps(), s, val, o.jobs(), log);
+            for (int i = 0; i < rows.size(); i++) {
+                results.computeIfAbsent(rows.get(i).name(), k -> new ArrayList<>()).add(cms.get(i));
+            }
+        }
+        double minutes = (System.nanoTime() - started) / 60e9;
+        DemoReport report = new DemoReport(results);
+        report.write(o.out(), new DemoReport.Context(o.zoo(), zooJson, genReports, firstGenerated, command,
+                o.budget().count(), o.budget().segformerSteps(), minutes));
+        return new Result(report, o.out().resolve("report.md"), o.out().resolve("report.html"), minutes);
+    }
+
+    private static LabeledDatasetGenerator.Report generate(DemoOptions o, ToyWorld world, ToyWorld.Written w, Path gen,
+            int seed, ExperimentLog log) {
+        Path zoo = o.zoo();
+        Path unet = zoo.resolve(o.ablations().swap() ? "unet_target" : "unet_source");
+        int n = o.budget().count();
+        // DAFormer's 3000 px and the thesis's SCR threshold are for 512²; both scale with the image area alike.
+        // Batch 32 is the fastest per sample here; per-sample noise makes results independent of it.
+        long minPixels = SmallComponentsRefinement.Options.THESIS.threshold(world.width(), world.height());
+        SmallComponentsRefinement.Options scr = o.ablations().scr()
+                ? new SmallComponentsRefinement.Options(3000, o.budget().scrMaxRefinements(), 3.0, 2) : null;
+        LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(n, world.width(), world.height(),
+                o.budget().denoisingSteps(), 1.0, o.controlScale(), seed, o.ablations().rcs() ? 0.01 : 0, minPixels, scr,
+                32, "train", "generated").withPrompt("");
+        Datasets.Listing masks = Datasets.gta5(w.source(), Datasets.Policy.ERROR, false);
+        try (StableDiffusion sd = StableDiffusion.load(zoo, StableDiffusion.Options.defaults().withUnet(unet));
+                ControlNetModel cn = ControlNetModel.load(zoo.resolve("controlnet"))) {
+            Map<String, String> models = new LinkedHashMap<>();
+            models.put("model", zoo.toAbsolutePath().toString());
+            models.put("unet", unet.toAbsolutePath().toString());
+            models.put("unet_sha256", Fingerprints.sha256(unet));
+            models.put("controlnet", zoo.resolve("controlnet").toAbsolutePath().toString());
+            models.put("controlnet_sha256", Fingerprints.sha256(zoo.resolve("controlnet")));
+            ExperimentLog.Bar bar = log.bar("generate (seed " + seed + ")", n);
+            LabeledDatasetGenerator.Report r = LabeledDatasetGenerator.run(sd.pipeline(Schedulers.resolve("ddim")), cn, masks,
+                    gen, opts, models, (done, total, id, prompt) -> bar.update(done, id), null);
+            bar.finish();
+            log.line(String.format("generated %d samples (%d already there) in %s; SCR refinements %d", r.written(),
+                    r.resumed(), gen, r.refinements()));
+            return r;
+        }
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+}

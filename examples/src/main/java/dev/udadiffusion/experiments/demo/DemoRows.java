@@ -1,0 +1,104 @@
+package dev.udadiffusion.experiments.demo;
+
+import dev.udadiffusion.core.train.ParallelJobs;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.experiments.ExperimentLog;
+import dev.udadiffusion.segformer.SegformerConfig;
+import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.eval.ConfusionMatrix;
+import dev.udadiffusion.segformer.eval.Evaluator;
+import dev.udadiffusion.segformer.eval.IoUReport;
+import dev.udadiffusion.segformer.train.SegformerTraining;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/** The demo table's rows: a toy SegFormer trained on each training set and evaluated on target val. */
+final class DemoRows {
+
+    /** One row of the table: a training set and whether photometric augmentation is on. */
+    record Row(String name, Path data, Datasets.Layout layout, boolean augment) {
+    }
+
+    private DemoRows() {
+    }
+
+    /**
+     * The rows of one seed, {@code jobs} at a time (0: the default). One after another, each row shows its own training
+     * and evaluation progress; side by side, one bar counts all rows' steps and each row logs its start and result.
+     */
+    static List<ConfusionMatrix> train(List<Row> rows, Path seedDir, long steps, int seed, Datasets.Listing val, int jobs,
+            ExperimentLog log) {
+        int parallel = jobs > 0 ? jobs : ParallelJobs.defaultParallelism(rows.size());
+        ExperimentLog.Bar bar = parallel > 1
+                ? log.bar("SegFormer rows, seed " + seed + " (" + parallel + " at a time)", rows.size() * steps) : null;
+        Consumer<String> lines = bar != null ? bar::log : log::line;
+        AtomicLong done = new AtomicLong();
+        List<ParallelJobs.Job<ConfusionMatrix>> work = new ArrayList<>();
+        for (Row r : rows) {
+            // train-*: never inside the generated set's folder
+            Path dir = seedDir.resolve("train-" + r.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "")
+                    .toLowerCase(Locale.ROOT));
+            work.add(new ParallelJobs.Job<>(r.name(), () -> {
+                ConfusionMatrix cm;
+                if (bar == null) {
+                    cm = trainAndEvaluate(log, lines, log.training(Math.max(1, steps / 5)), r, dir, steps, seed, val);
+                } else {
+                    long[] last = {0};
+                    cm = trainAndEvaluate(ExperimentLog.silent(), lines, (step, total, res, sps) -> {
+                        bar.update(done.addAndGet(step - last[0]), String.format("%s: loss %.3f", r.name(), res.loss()));
+                        last[0] = step;
+                    }, r, dir, steps, seed, val);
+                    if (last[0] == 0) {
+                        bar.skip(steps); // trained by an earlier run
+                    }
+                    bar.update(done.addAndGet(steps - last[0]), r.name() + " done");
+                }
+                lines.accept(String.format("seed %d, %-28s mIoU %.1f", seed, r.name(), 100 * cm.meanIoU()));
+                return cm;
+            }));
+        }
+        List<ConfusionMatrix> cms = ParallelJobs.run(work, parallel);
+        if (bar != null) {
+            bar.finish();
+        }
+        return cms;
+    }
+
+    /** Trains the row's SegFormer (unless done) and evaluates it; {@code evalLog} gets the evaluation's progress bar. */
+    private static ConfusionMatrix trainAndEvaluate(ExperimentLog evalLog, Consumer<String> lines,
+            TrainingLoop.Listener listener, Row r, Path dir, long steps, int seed, Datasets.Listing val) {
+        Path model = dir.resolve("segformer");
+        if (!Files.isRegularFile(model.resolve("model.safetensors"))) {
+            Datasets.Listing set = Datasets.open(r.data(), r.layout(), "train", Datasets.Policy.ERROR, true);
+            lines.accept(String.format("== train SegFormer on %s (%d images, %d steps, seed %d)", r.name(),
+                    set.samples().size(), steps, seed));
+            try (SegformerModel m = SegformerModel.random(SegformerConfig.preset("mit-toy"), seed)) {
+                // the toy-world gap protocol (examples/scripts/toyworld_gap.sh): 64² crops, batch 8, uniform sampling
+                SegformerTraining.Options opts = new SegformerTraining.Options(64, 8, steps, 1, 6e-4, 10, 0.01,
+                        Math.min(50, steps / 10), 0, 0, 0.75, r.augment() ? 0.3 : 0, r.augment(), 0, 3000, seed, dir, 0, 1,
+                        Math.max(1, steps / 5), Files.isDirectory(dir));
+                TrainingLoop.History h = SegformerTraining.run(m, set, opts, listener);
+                if (h.losses().isEmpty()) {
+                    throw new IllegalStateException(dir + ": training produced no steps");
+                }
+            }
+        }
+        try (SegformerModel m = SegformerModel.load(model)) {
+            ExperimentLog.Bar bar = evalLog.bar("eval " + r.name(), val.samples().size());
+            ConfusionMatrix cm = Evaluator.run(m, val, new Evaluator.Options(0, 0, 0, 0, null),
+                    (done, total, s) -> bar.update(done, ""));
+            bar.finish();
+            IoUReport.write(cm, dir, "iou", "IoU per class: " + r.name());
+            return cm;
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException(model + ": " + e.getMessage(), e.getCause());
+        }
+    }
+}

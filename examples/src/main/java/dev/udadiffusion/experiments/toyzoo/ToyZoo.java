@@ -1,0 +1,249 @@
+package dev.udadiffusion.experiments.toyzoo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.controlnet.ControlNetConfig;
+import dev.udadiffusion.controlnet.ControlNetModel;
+import dev.udadiffusion.controlnet.SegmentationConditioning;
+import dev.udadiffusion.controlnet.train.ControlNetFineTuning;
+import dev.udadiffusion.controlnet.train.MaskedImageData;
+import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.io.AtomicFiles;
+import dev.udadiffusion.core.io.Provenance;
+import dev.udadiffusion.core.random.Rng;
+import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.data.toyworld.ToyWorld;
+import dev.udadiffusion.diffusion.clip.CLIPTextModel;
+import dev.udadiffusion.diffusion.clip.CLIPTokenizer;
+import dev.udadiffusion.diffusion.clip.PromptEncoder;
+import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
+import dev.udadiffusion.diffusion.train.ImageFolderData;
+import dev.udadiffusion.diffusion.train.UNetFineTuning;
+import dev.udadiffusion.diffusion.train.VaeFineTuning;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
+import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
+import dev.udadiffusion.diffusion.vae.AutoencoderKL;
+import dev.udadiffusion.diffusion.vae.AutoencoderKLConfig;
+import dev.udadiffusion.experiments.ExperimentLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The toy model zoo: Stable Diffusion with small configs, trained by this project's own code on the toy world — the
+ * thesis's models at toy scale. Stages, one after another (each resumable; a finished stage is skipped): the world
+ * ({@code OUT/.work/world}); the base (bundled SD1.5 tokenizer, a frozen random CLIP text tower, SD1.5's noise schedule
+ * with v-prediction); a ×4 VAE on both domains; a prior U-Net from scratch on both domains; DreamBooth-style source and
+ * target U-Nets fine-tuned from it; a ControlNet initialised from the source U-Net and trained on source image–label
+ * pairs with the source U-Net frozen and Rare Class Sampling (thesis §3.4–3.5).
+ *
+ * <p>Every text input is the empty prompt: with a random text tower, class-name prompts carry no meaning, and a prompt
+ * the U-Nets never saw would only shift their cross-attention. The result is a diffusers folder ({@code unet} = the
+ * prior, {@code unet_source}, {@code unet_target}, {@code controlnet}) with {@code zoo.json} and {@code logs/}.
+ */
+public final class ToyZoo {
+
+    public static final String PROMPT = "";
+    /** The zoo's model folders, each with its weights file. */
+    public static final List<String> COMPONENTS = List.of("text_encoder", "vae", "unet", "unet_source", "unet_target",
+            "controlnet");
+
+    /** One stage trained by this run: wall time, steps, mean loss of its last 20 steps ({@code loss}: why there is none). */
+    public record StageStats(long seconds, Long steps, Double finalLoss, String loss) {
+        ObjectNode toJson() {
+            ObjectNode n = new ObjectMapper().createObjectNode().put("seconds", seconds);
+            if (steps != null) {
+                n.put("steps", steps).put("final_loss_mean_of_last_20", finalLoss);
+            }
+            if (loss != null) {
+                n.put("loss", loss);
+            }
+            return n;
+        }
+    }
+
+    /** The zoo folder, its provenance file, and the stages this run trained (empty when every stage was done). */
+    public record Result(Path zoo, Path zooJson, Map<String, StageStats> trained, double seconds) {
+    }
+
+    private ToyZoo() {
+    }
+
+    /** Trains (or finishes training) the zoo in {@code out}; {@code command} is recorded in zoo.json. */
+    public static Result train(Path out, ToyZooOptions o, String command, ExperimentLog log) {
+        Path work = out.resolve(".work");
+        String commit = Provenance.commit(); // the code that starts the run (the tree may change while it trains)
+        Map<String, StageStats> stages = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        ToyWorld.Written world = new ToyWorld(o.world().width(), o.world().height(), o.seed())
+                .write(work.resolve("world"), o.world().counts(), (d, t) -> { });
+        Path w = world.root();
+        log.line("toy world: " + w);
+        Path sourceImages = w.resolve("source/images");
+        Path targetImages = w.resolve("target/leftImg8bit/train");
+        Path both = bothDomains(work.resolve("images-both"), sourceImages, targetImages);
+
+        if (!Files.isRegularFile(out.resolve("text_encoder/model.safetensors"))) {
+            ToyZooBase.write(out, o.seed());
+        }
+        CLIPTokenizer tok = CLIPTokenizer.load(out.resolve("tokenizer"));
+        SchedulerConfig sched = SchedulerConfig.read(out.resolve("scheduler/scheduler_config.json"));
+        Path logs = out.resolve("logs");
+        try (CLIPTextModel text = CLIPTextModel.load(out.resolve("text_encoder"))) {
+            PromptEncoder prompts = new PromptEncoder(tok, text);
+            if (!done(out, "vae")) {
+                long s = System.nanoTime();
+                trainVae(out, o, both, work.resolve("vae"), log);
+                stages.put("vae", ZooRecord.stage(work.resolve("vae"), s, logs, "vae"));
+            }
+            try (AutoencoderKL vae = AutoencoderKL.load(out.resolve("vae"))) {
+                if (!done(out, "unet")) {
+                    long s = System.nanoTime();
+                    UNet2DConditionConfig uc = Configs.read(ToyZooBase.unetConfig(text.config().hiddenSize()),
+                            UNet2DConditionConfig.class, "toy unet");
+                    try (UNet2DConditionModel unet = UNet2DConditionModel.random(uc, o.seed() + 2)) {
+                        fineTune(unet, vae, prompts, sched, both, o, o.prior(), work.resolve("prior"), log, "prior");
+                        publish(work.resolve("prior/unet"), out.resolve("unet"));
+                    }
+                    stages.put("prior", ZooRecord.stage(work.resolve("prior"), s, logs, "prior"));
+                }
+                for (String domain : List.of("source", "target")) {
+                    if (!done(out, "unet_" + domain)) {
+                        long s = System.nanoTime();
+                        boolean src = domain.equals("source");
+                        try (UNet2DConditionModel unet = UNet2DConditionModel.load(out.resolve("unet"))) {
+                            fineTune(unet, vae, prompts, sched, src ? sourceImages : targetImages, o,
+                                    src ? o.source() : o.target(), work.resolve(domain), log, domain);
+                            publish(work.resolve(domain + "/unet"), out.resolve("unet_" + domain));
+                        }
+                        stages.put(domain, ZooRecord.stage(work.resolve(domain), s, logs, domain));
+                    }
+                }
+                if (!done(out, "controlnet")) {
+                    long s = System.nanoTime();
+                    trainControlNet(out, o, w.resolve("source"), vae, prompts, sched, work.resolve("controlnet"), log);
+                    stages.put("controlnet", ZooRecord.stage(work.resolve("controlnet"), s, logs, "controlnet"));
+                }
+            }
+        }
+        ZooRecord.write(out, o, command, commit, stages);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        log.line(String.format("toy zoo complete in %s (%.0f s this run)", out, seconds));
+        return new Result(out, out.resolve("zoo.json"), stages, seconds);
+    }
+
+    private static void trainVae(Path out, ToyZooOptions o, Path images, Path run, ExperimentLog log) {
+        try (AutoencoderKL vae = AutoencoderKL.random(Configs.read(ToyZooBase.vaeConfig(), AutoencoderKLConfig.class,
+                "toy vae"), o.seed() + 1)) {
+            ToyZooOptions.Stage st = o.vae().stage();
+            VaeFineTuning.run(vae, new VaeFineTuning.Options(images, o.vae().crop(), st.steps(), st.batch(), st.lr(),
+                    st.warmup(), o.vae().klWeight(), o.seed(), run, 200, 50, Files.isDirectory(run)),
+                    stage(log, "vae", st.steps()));
+            double factor = latentScale(vae, ImageFolderData.open(images, PROMPT), o.vae().crop(), o.seed());
+            ObjectNode cfg = Configs.toJsonTree(vae.config());
+            cfg.put("scaling_factor", factor);
+            Path tmp = run.resolve("vae");
+            AtomicFiles.writeString(tmp.resolve("config.json"), cfg.toPrettyString());
+            publish(tmp, out.resolve("vae"));
+            log.line(String.format("vae: latent scaling factor %.4f", factor));
+        }
+    }
+
+    private static void trainControlNet(Path out, ToyZooOptions o, Path sourcePairs, AutoencoderKL vae,
+            PromptEncoder prompts, SchedulerConfig sched, Path run, ExperimentLog log) {
+        try (UNet2DConditionModel unet = UNet2DConditionModel.load(out.resolve("unet_source"));
+                ControlNetModel cn = ControlNetModel.fromUnet(unet, ControlNetConfig.fromUnet(unet.config(),
+                        SegmentationConditioning.CHANNELS, List.of(16, 32, 64)), o.seed() + 3)) {
+            ToyZooOptions.ControlNetStage c = o.controlnet();
+            ToyZooOptions.Stage st = c.stage();
+            var co = new ControlNetFineTuning.Options(sourcePairs, MaskedImageData.Format.GTA5, null, c.crop(), st.steps(),
+                    st.batch(), 1, st.lr(), "constant_with_warmup", st.warmup(), 1.0, 1e-2, 1.0, false, c.rcsTemperature(),
+                    c.rcsMinPixels(), o.seed(), run, 200, 1, 50, Files.isDirectory(run));
+            ControlNetFineTuning.run(cn, unet, vae, prompts, sched, co, stage(log, "controlnet", st.steps()));
+            copy(run.resolve("rcs_times_sampled.json"), out.resolve("logs/controlnet_rcs_times_sampled.json"));
+            publish(run.resolve("controlnet"), out.resolve("controlnet"));
+        }
+    }
+
+    private static void fineTune(UNet2DConditionModel unet, AutoencoderKL vae, PromptEncoder prompts, SchedulerConfig sched,
+            Path data, ToyZooOptions o, ToyZooOptions.Stage st, Path run, ExperimentLog log, String name) {
+        var uo = new UNetFineTuning.Options(data, PROMPT, 0, st.steps(), st.batch(), 1, st.lr(),
+                st.warmup() > 0 ? "constant_with_warmup" : "constant", st.warmup(), 1.0, 1e-2, 0.0, false, true, o.seed(), run,
+                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unets().ema(), true)
+                .withSnrGamma(o.unets().snrGamma())
+                // one cache for the three U-Net stages: the prior encodes both domains, the domain stages reuse them
+                .withLatentCacheFile(run.resolveSibling("latent-cache.safetensors"));
+        UNetFineTuning.run(unet, vae, prompts, sched, uo, stage(log, name, st.steps()));
+    }
+
+    private static TrainingLoop.Listener stage(ExperimentLog log, String name, long steps) {
+        log.line(String.format("== %s: %d steps", name, steps));
+        return log.training(Math.max(1, steps / 10));
+    }
+
+    /** The weights file of a zoo component. */
+    static String weightsFile(String component) {
+        return component.equals("text_encoder") ? "model.safetensors" : "diffusion_pytorch_model.safetensors";
+    }
+
+    /** True when the component's weights are in place (stages publish their folder last, atomically per file). */
+    static boolean done(Path out, String component) {
+        return Files.isRegularFile(out.resolve(component).resolve(weightsFile(component)))
+                && Files.isRegularFile(out.resolve(component).resolve("config.json"));
+    }
+
+    /** A folder whose two sub-folders link to the source and target training images (ImageFolderData follows links). */
+    private static Path bothDomains(Path dir, Path source, Path target) {
+        try {
+            Files.createDirectories(dir);
+            for (Map.Entry<String, Path> e : Map.of("source", source, "target", target).entrySet()) {
+                Path link = dir.resolve(e.getKey());
+                if (!Files.exists(link)) {
+                    Files.createSymbolicLink(link, e.getValue().toAbsolutePath());
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot link the training images: " + e.getMessage(), e);
+        }
+    }
+
+    /** LDM's rule: 1 / std of posterior samples of training images, so the diffusion model sees unit-variance latents. */
+    static double latentScale(AutoencoderKL vae, ImageFolderData data, int resolution, long seed) {
+        Rng rng = new Rng(seed ^ 0x5CA1EL);
+        int n = Math.min(64, data.size());
+        INDArray[] x = new INDArray[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = data.sample(rng.nextInt(data.size()), resolution, true, false, rng);
+        }
+        AutoencoderKL.Posterior p = vae.encode(Nd4j.concat(0, x));
+        INDArray z = p.sample(rng.gaussian(p.mean().shape()));
+        return 1.0 / z.stdNumber().doubleValue();
+    }
+
+    /** Moves a finished stage's model folder into the zoo (replacing an older one). */
+    private static void publish(Path from, Path to) {
+        try {
+            Files.createDirectories(to);
+            try (Stream<Path> files = Files.list(from)) {
+                for (Path f : files.toList()) {
+                    copy(f, to.resolve(f.getFileName()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(to + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void copy(Path from, Path to) {
+        AtomicFiles.write(to, "copy of " + from, tmp -> Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING));
+    }
+}
