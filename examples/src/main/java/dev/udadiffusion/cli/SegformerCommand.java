@@ -129,9 +129,13 @@ final class SegformerCommand implements Runnable {
             try (SegformerModel m = model != null ? SegformerModel.load(model)
                     : backbone != null ? SegformerModel.loadBackbone(presetConfig, backbone)
                     : SegformerModel.random(presetConfig, seed)) {
-                SegformerTraining.Options opts = new SegformerTraining.Options(crop, batch, steps, gradAccum, lr, 10,
-                        weightDecay, warmup, rs[0], rs[1], catMaxRatio, jitter, blurNoise, rcsT, rcsMinPixels, seed, out, checkpointEvery, keep, logEvery,
-                        resume);
+                SegformerTraining.Options opts = SegformerTraining.Options.daformer(out)
+                        .withCrops(new SegformerTraining.Options.Crops(crop, rs[0], rs[1], catMaxRatio)).withBatch(batch)
+                        .withTraining(t -> t.steps(steps).gradAccum(gradAccum).lr(lr).weightDecay(weightDecay).warmup(warmup)
+                                .seed(seed).checkpointEvery(checkpointEvery).keepCheckpoints(keep).logEvery(logEvery)
+                                .resume(resume))
+                        .withPhotometric(new SegformerTraining.Options.Photometric(jitter, blurNoise))
+                        .withRcs(new SegformerTraining.Options.Rcs(rcsT, rcsMinPixels));
                 TrainingLoop.History h = SegformerTraining.run(m, set, opts, new TrainListener(o, logEvery));
                 o.println();
                 LossPlot.fromCsv(out.resolve("loss.csv"), out.resolve("loss.png"), "SegFormer training loss");

@@ -88,9 +88,9 @@ final class TrainControlNetCommand implements Callable<Integer> {
                 ControlNetModel cn = controlnet != null ? ControlNetModel.load(controlnet)
                         : ControlNetModel.fromUnet(sd.unet(), ControlNetConfig.fromUnet(sd.unet().config(),
                                 SegmentationConditioning.CHANNELS, embeddingChannels), t.seed)) {
-            ControlNetFineTuning.Options opts = new ControlNetFineTuning.Options(data, f, split, t.resolution, steps, t.batch,
-                    t.gradAccum, lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, lightweight,
-                    rcs, rcsMinPixels, t.seed, t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume);
+            ControlNetFineTuning.Options opts = ControlNetFineTuning.Options.builder(data, t.out).data(data, f, split)
+                    .resolution(t.resolution).batch(t.batch).training(t.settings(steps, lr, 0))
+                    .emptyPromptProb(t.emptyPromptProb).lightweight(lightweight).rcs(rcs, rcsMinPixels).build();
             TrainingLoop.History h = ControlNetFineTuning.run(cn, sd.unet(), sd.vae(),
                     new PromptEncoder(sd.tokenizer(), sd.textModel()), sd.schedulerConfig(), opts,
                     new TrainListener(o, t.logEvery));

@@ -1,5 +1,6 @@
 package dev.udadiffusion.cli;
 
+import dev.udadiffusion.core.train.TrainingSettings;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -54,4 +55,11 @@ final class TrainOptions {
 
     @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
     boolean resume;
+
+    /** The shared training settings these options give, with the command's own steps, lr and EMA decay. */
+    TrainingSettings settings(long steps, double lr, double emaDecay) {
+        return TrainingSettings.builder(out).steps(steps).gradAccum(gradAccum).lr(lr).lrSchedule(lrSchedule).warmup(warmup)
+                .maxGradNorm(maxGradNorm).weightDecay(weightDecay).seed(seed).checkpointEvery(checkpointEvery)
+                .keepCheckpoints(keep).logEvery(logEvery).resume(resume).emaDecay(emaDecay).build();
+    }
 }

@@ -73,11 +73,12 @@ final class TrainUNetCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
         try (StableDiffusion sd = StableDiffusion.load(t.model, StableDiffusion.Options.defaults().withTokenizer(t.tokenizer))) {
-            UNetFineTuning.Options opts = new UNetFineTuning.Options(data, prompt, t.resolution, steps, t.batch, t.gradAccum,
-                    lr, t.lrSchedule, t.warmup, t.maxGradNorm, t.weightDecay, t.emptyPromptProb, centerCrop, !noFlip, t.seed,
-                    t.out, t.checkpointEvery, t.keep, t.logEvery, t.resume).withEmaAndCache(emaDecay, cacheLatents).withSnrGamma(snrGamma)
-                    .withPrior(classData == null ? null
-                            : new UNetFineTuning.Prior(classData, classPrompt, priorWeight, numClassImages, classSteps));
+            UNetFineTuning.Options opts = UNetFineTuning.Options.builder(data, t.out).prompt(prompt).resolution(t.resolution)
+                    .batch(t.batch).centerCrop(centerCrop).flip(!noFlip).emptyPromptProb(t.emptyPromptProb)
+                    .training(t.settings(steps, lr, emaDecay)).cacheLatents(cacheLatents).snrGamma(snrGamma)
+                    .prior(classData == null ? null
+                            : new UNetFineTuning.Prior(classData, classPrompt, priorWeight, numClassImages, classSteps))
+                    .build();
             if (classData != null) {
                 o.printf("prior preservation: %d class images in %s (missing ones are generated first), weight %s%n",
                         numClassImages, classData, priorWeight);

@@ -1,5 +1,7 @@
 package dev.udadiffusion.controlnet.train;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.core.state.StateDict;
@@ -9,6 +11,7 @@ import dev.udadiffusion.core.train.NativeThreads;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.core.train.TrainingSettings;
 import dev.udadiffusion.data.labels.CityscapesClasses;
 import dev.udadiffusion.data.rcs.DatasetStats;
 import dev.udadiffusion.data.rcs.RareClassSampler;
@@ -19,6 +22,7 @@ import dev.udadiffusion.diffusion.train.NoiseBatch;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,35 +38,105 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ControlNetFineTuning {
 
-    public record Options(Path data, MaskedImageData.Format format, String split, int resolution, long steps, int batch, int gradAccum, double lr, String lrSchedule,
-            long warmup, double maxGradNorm, double weightDecay, double emptyPromptProb, boolean lightweight,
-            double rcsTemperature, long rcsMinPixels, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume) {
+    /**
+     * What to train on and how ({@link #builder}: diffusers' train_controlnet.py defaults).
+     *
+     * @param emptyPromptProb probability of training a pair with the empty prompt (prompt dropout)
+     * @param lightweight train only the zero convolutions
+     * @param rcs Rare Class Sampling of the training pairs (thesis: T = 0.01; temperature 0 = uniform)
+     */
+    public record Options(Pairs pairs, int batch, TrainingSettings training, double emptyPromptProb, boolean lightweight,
+            Rcs rcs) {
 
-        public Options withData(Path d, MaskedImageData.Format f, String s) {
-            return new Options(d, f, s, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, lightweight, rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        public Options {
+            if (batch < 1 || emptyPromptProb < 0 || emptyPromptProb > 1) {
+                throw new IllegalArgumentException("batch must be at least 1 and emptyPromptProb in [0, 1]");
+            }
         }
 
-        /** diffusers defaults: lr 1e−5 constant, batch 4, clip 1.0, no prompt dropout. */
-        public static Options defaults(Path data, Path outDir) {
-            return new Options(data, MaskedImageData.Format.FOLDER, null, 512, 1000, 4, 1, 1e-5, "constant", 0, 1.0, 1e-2, 0.0, false, 0, 3000, 0, outDir, 500, 2, 50, false);
+        /** Image–mask pairs: a folder or a dataset in its own layout ({@code split} for Cityscapes), square crops. */
+        public record Pairs(Path data, MaskedImageData.Format format, String split, int resolution) {
         }
 
-        public Options with(long steps, int resolution, double lr, int batch) {
-            return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, lightweight, rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        /** @param minPixels pixels of a class a pair needs to be drawn for it */
+        public record Rcs(double temperature, long minPixels) {
+            public static final Rcs OFF = new Rcs(0, 3000);
         }
 
-        /** Rare Class Sampling of the training pairs (thesis: T = 0.01; 0 = uniform). */
-        public Options withRcs(double temperature, long minPixels) {
-            return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, lightweight, temperature, minPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        /** diffusers' defaults: resolution 512, batch 4, 1000 steps at a constant lr of 1e−5, clipping 1.0, no dropout, no RCS. */
+        public static Builder builder(Path data, Path outDir) {
+            return new Builder(new Options(new Pairs(data, MaskedImageData.Format.FOLDER, null, 512), 4,
+                    TrainingSettings.builder(outDir).steps(1000).lr(1e-5).checkpointEvery(500).build(), 0.0, false, Rcs.OFF));
         }
 
-        public Options withLightweight(boolean l) {
-            return new Options(data, format, split, resolution, steps, batch, gradAccum, lr, lrSchedule, warmup, maxGradNorm, weightDecay,
-                    emptyPromptProb, l, rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        /** A builder holding these options, to change some of them. */
+        public Builder toBuilder() {
+            return new Builder(this);
+        }
+    }
+
+    /** Builds {@link Options}; every setter returns the builder. */
+    public static final class Builder {
+        private Options.Pairs pairs;
+        private int batch;
+        private TrainingSettings training;
+        private double emptyPromptProb;
+        private boolean lightweight;
+        private Options.Rcs rcs;
+
+        private Builder(Options o) {
+            pairs = o.pairs();
+            batch = o.batch();
+            training = o.training();
+            emptyPromptProb = o.emptyPromptProb();
+            lightweight = o.lightweight();
+            rcs = o.rcs();
+        }
+
+        /** The pairs' folder, its layout and (Cityscapes) split. */
+        public Builder data(Path data, MaskedImageData.Format format, String split) {
+            pairs = new Options.Pairs(data, format, split, pairs.resolution());
+            return this;
+        }
+
+        public Builder resolution(int v) {
+            pairs = new Options.Pairs(pairs.data(), pairs.format(), pairs.split(), v);
+            return this;
+        }
+
+        public Builder batch(int v) {
+            batch = v;
+            return this;
+        }
+
+        public Builder training(TrainingSettings v) {
+            training = v;
+            return this;
+        }
+
+        /** Changes some training settings: {@code .training(t -> t.steps(500).lr(2e-4))}. */
+        public Builder training(UnaryOperator<TrainingSettings.Builder> edit) {
+            training = edit.apply(training.toBuilder()).build();
+            return this;
+        }
+
+        public Builder emptyPromptProb(double v) {
+            emptyPromptProb = v;
+            return this;
+        }
+
+        public Builder lightweight(boolean v) {
+            lightweight = v;
+            return this;
+        }
+
+        public Builder rcs(double temperature, long minPixels) {
+            rcs = new Options.Rcs(temperature, minPixels);
+            return this;
+        }
+
+        public Options build() {
+            return new Options(pairs, batch, training, emptyPromptProb, lightweight, rcs);
         }
     }
 
@@ -71,30 +145,30 @@ public final class ControlNetFineTuning {
 
     public static TrainingLoop.History run(ControlNetModel cn, UNet2DConditionModel unet, AutoencoderKL vae,
             PromptEncoder prompts, SchedulerConfig noiseConfig, Options o, TrainingLoop.Listener listener) {
-        MaskedImageData data = MaskedImageData.open(o.data(), o.format(), o.split());
+        MaskedImageData data = MaskedImageData.open(o.pairs().data(), o.pairs().format(), o.pairs().split());
         DDPMScheduler noise = new DDPMScheduler(noiseConfig);
         int f = vae.config().downscale();
-        if (o.resolution() % (f * unet.config().sizeMultiple()) != 0) {
-            throw new IllegalArgumentException("resolution " + o.resolution() + " must be a multiple of "
+        if (o.pairs().resolution() % (f * unet.config().sizeMultiple()) != 0) {
+            throw new IllegalArgumentException("resolution " + o.pairs().resolution() + " must be a multiple of "
                     + f * unet.config().sizeMultiple());
         }
-        long lh = o.resolution() / f;
+        long lh = o.pairs().resolution() / f;
         TrainingGraph g = ControlNetTraining.graph(cn, unet, lh, lh,
                 o.lightweight() ? ControlNetTraining.ZERO_CONVS_ONLY : ControlNetTraining.ALL, 1.0);
         AdamW adam = new AdamW(List.of(new AdamW.Group("controlnet", new ArrayList<>(g.trainable().keySet()), 1.0,
-                o.weightDecay())), 0.9, 0.999, 1e-8);
-        Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.lrSchedule(), o.warmup(), o.steps()), o.lr(), o.maxGradNorm());
+                o.training().optimizer().weightDecay())), 0.9, 0.999, 1e-8);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.named(o.training().optimizer().lrSchedule(), o.training().optimizer().warmup(), o.training().steps()), o.training().optimizer().lr(), o.training().optimizer().maxGradNorm());
         Map<String, INDArray> promptCache = new HashMap<>();
         // Rare Class Sampling (thesis §3.5.1, during ControlNet training too): pairs showing rare classes come more often
-        RareClassSampler rcs = o.rcsTemperature() > 0 ? new RareClassSampler(DatasetStats.of(data.listing(),
-                o.outDir().resolve(".rcs-stats")), o.rcsTemperature(), o.rcsMinPixels(), 0.5) : null;
+        RareClassSampler rcs = o.rcs().temperature() > 0 ? new RareClassSampler(DatasetStats.of(data.listing(),
+                o.training().outDir().resolve(".rcs-stats")), o.rcs().temperature(), o.rcs().minPixels(), 0.5) : null;
         TrainingLoop.BatchSource source = (step, micro, rng) -> {
             List<INDArray> imgs = new ArrayList<>();
             List<INDArray> conds = new ArrayList<>();
             List<INDArray> ctx = new ArrayList<>();
             for (int b = 0; b < o.batch(); b++) {
                 int index = rcs != null ? rcs.sample(rng).index() : rng.nextInt(data.size());
-                MaskedImageData.Sample s = data.sample(index, o.resolution(), true, true, rng);
+                MaskedImageData.Sample s = data.sample(index, o.pairs().resolution(), true, true, rng);
                 imgs.add(s.image());
                 conds.add(s.conditioning());
                 String prompt = o.emptyPromptProb() > 0 && rng.nextDouble() < o.emptyPromptProb() ? "" : s.prompt();
@@ -106,18 +180,17 @@ public final class ControlNetFineTuning {
             feeds.put(ControlNetModel.COND, Nd4j.concat(0, conds.toArray(new INDArray[0])));
             return feeds;
         };
-        TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
-                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()).withThreads(NativeThreads.forConvTraining()), listener);
-        save(cn, o.outDir().resolve("controlnet"));
+        TrainingLoop.History h = TrainingLoop.run(trainer, source, o.training(), NativeThreads.forConvTraining(), listener);
+        save(cn, o.training().outDir().resolve("controlnet"));
         if (rcs != null) {
-            writeTimesSampled(o.outDir().resolve("rcs_times_sampled.json"), rcs.timesSampled());
+            writeTimesSampled(o.training().outDir().resolve("rcs_times_sampled.json"), rcs.timesSampled());
         }
         return h;
     }
 
     /** How often each class was drawn by Rare Class Sampling in this run (class name → count). */
     static void writeTimesSampled(Path file, long[] times) {
-        com.fasterxml.jackson.databind.node.ObjectNode n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        ObjectNode n = new ObjectMapper().createObjectNode();
         for (int c = 0; c < times.length; c++) {
             n.put(CityscapesClasses.name(c), times[c]);
         }

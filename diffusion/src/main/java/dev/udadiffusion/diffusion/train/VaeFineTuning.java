@@ -9,6 +9,7 @@ import dev.udadiffusion.core.train.NativeThreads;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.core.train.TrainingSettings;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,12 +26,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class VaeFineTuning {
 
-    /** @param klWeight weight of the KL term per pixel-channel (see {@link VaeTraining}) */
-    public record Options(Path data, int resolution, long steps, int batch, double lr, long warmup, double klWeight,
-            long seed, Path outDir, long checkpointEvery, long logEvery, boolean resume) {
+    /**
+     * @param data folder of training images
+     * @param resolution square crop size
+     * @param klWeight weight of the KL term per pixel-channel (see {@link VaeTraining})
+     * @param training steps, optimiser (its weight decay applies to every weight), seed, output and checkpoints
+     */
+    public record Options(Path data, int resolution, int batch, double klWeight, TrainingSettings training) {
         public Options {
-            if (resolution < 1 || steps < 1 || batch < 1 || !(lr > 0) || klWeight < 0) {
-                throw new IllegalArgumentException("resolution, steps, batch and lr must be positive, klWeight ≥ 0");
+            if (resolution < 1 || batch < 1 || klWeight < 0) {
+                throw new IllegalArgumentException("resolution and batch must be positive, klWeight ≥ 0");
             }
         }
     }
@@ -46,14 +51,16 @@ public final class VaeFineTuning {
         }
         TrainingGraph g = VaeTraining.graph(vae, o.resolution(), o.resolution(), o.klWeight());
         List<String> names = new ArrayList<>(g.trainable().keySet());
-        AdamW adam = new AdamW(List.of(new AdamW.Group("vae", names, 1.0, 0.0)), 0.9, 0.999, 1e-8);
-        Trainer trainer = new Trainer(g, adam, LrSchedule.named("constant_with_warmup", o.warmup(), o.steps()), o.lr(), 1.0);
+        TrainingSettings t = o.training();
+        TrainingSettings.Optimizer opt = t.optimizer();
+        AdamW adam = new AdamW(List.of(new AdamW.Group("vae", names, 1.0, opt.weightDecay())), 0.9, 0.999, 1e-8);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.named(opt.lrSchedule(), opt.warmup(), t.steps()), opt.lr(),
+                opt.maxGradNorm());
         int latent = vae.config().latentChannels();
         long lr = o.resolution() / f;
         TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, o, latent, lr, rng);
-        TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), 1, o.seed(),
-                o.outDir(), o.checkpointEvery(), 2, o.logEvery(), o.resume()).withThreads(NativeThreads.forConvTraining()), listener);
-        save(vae, o.outDir().resolve("vae"));
+        TrainingLoop.History h = TrainingLoop.run(trainer, source, t, NativeThreads.forConvTraining(), listener);
+        save(vae, t.outDir().resolve("vae"));
         return h;
     }
 

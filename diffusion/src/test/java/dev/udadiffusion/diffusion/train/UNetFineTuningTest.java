@@ -72,7 +72,8 @@ class UNetFineTuningTest {
 
     static UNetFineTuning.Options opts(Path out, long steps) {
         // with an EMA (the saved U-Net is the average): its warm-up must continue, not restart, on resume
-        return UNetFineTuning.Options.defaults(data, out).with(steps, 64, 1e-4, 2).withResume(true, 3).withEmaAndCache(0.9, false);
+        return UNetFineTuning.Options.builder(data, out).resolution(64).batch(2)
+                .training(t -> t.steps(steps).lr(1e-4).resume(true).checkpointEvery(3).emaDecay(0.9)).build();
     }
 
     @Test
@@ -108,7 +109,8 @@ class UNetFineTuningTest {
     @Test
     void cachedLatentsAndEmaWeights() throws Exception {
         Path out = dir.resolve("run-ema");
-        UNetFineTuning.Options o = UNetFineTuning.Options.defaults(data, out).with(4, 64, 1e-3, 2).withEmaAndCache(0.5, true);
+        UNetFineTuning.Options o = UNetFineTuning.Options.builder(data, out).resolution(64).batch(2)
+                .training(t -> t.steps(4).lr(1e-3).emaDecay(0.5)).cacheLatents(true).build();
         try (Models m = tiny()) {
             TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), o, (s, t, r, sps) -> { });
             assertTrue(h.ema() != null);
@@ -130,7 +132,7 @@ class UNetFineTuningTest {
     void lossDecreasesOverAShortRun() {
         try (Models m = tiny()) {
             TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(),
-                    UNetFineTuning.Options.defaults(data, dir.resolve("run-c")).with(40, 64, 1e-3, 2), (s, t, r, sps) -> { });
+                    UNetFineTuning.Options.builder(data, dir.resolve("run-c")).resolution(64).batch(2).training(t -> t.steps(40).lr(1e-3)).build(), (s, t, r, sps) -> { });
             double first = h.losses().subList(0, 10).stream().mapToDouble(d -> d).average().orElseThrow();
             double last = h.losses().subList(30, 40).stream().mapToDouble(d -> d).average().orElseThrow();
             assertTrue(last < first, "loss did not decrease: first-10 mean " + first + ", last-10 mean " + last);
@@ -172,12 +174,12 @@ class UNetFineTuningTest {
         // low noise (SNR ≫ γ) is down-weighted; high noise keeps ε-weight 1 and gets v-weight SNR/(SNR+1) < 1
         assertTrue(we[0] < 0.01 && we[4] == 1f && wv[4] < 0.01, java.util.Arrays.toString(we) + " " + java.util.Arrays.toString(wv));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> UNetFineTuning.Options.defaults(data, dir).withSnrGamma(-1));
+                () -> UNetFineTuning.Options.builder(data, dir).snrGamma(-1).build());
     }
 
     @Test
     void snrGammaWeightsTheTrainingLoss() {
-        UNetFineTuning.Options base = UNetFineTuning.Options.defaults(data, dir.resolve("snr-off")).with(2, 64, 1e-3, 2);
+        UNetFineTuning.Options base = UNetFineTuning.Options.builder(data, dir.resolve("snr-off")).resolution(64).batch(2).training(t -> t.steps(2).lr(1e-3)).build();
         List<Double> plain;
         List<Double> huge;
         List<Double> vPlain;
@@ -187,17 +189,17 @@ class UNetFineTuningTest {
         }
         try (Models m = tiny()) {
             vPlain = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), vPrediction(),
-                    UNetFineTuning.Options.defaults(data, dir.resolve("snr-v-off")).with(2, 64, 1e-3, 2), (s, t, r, sps) -> { })
+                    UNetFineTuning.Options.builder(data, dir.resolve("snr-v-off")).resolution(64).batch(2).training(t -> t.steps(2).lr(1e-3)).build(), (s, t, r, sps) -> { })
                     .losses();
         }
         try (Models m = tiny()) { // ε-prediction with γ beyond every SNR: every weight is 1, the same draws, the same loss
             huge = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(),
-                    UNetFineTuning.Options.defaults(data, dir.resolve("snr-huge")).with(2, 64, 1e-3, 2).withSnrGamma(1e9),
+                    UNetFineTuning.Options.builder(data, dir.resolve("snr-huge")).resolution(64).batch(2).training(t -> t.steps(2).lr(1e-3)).snrGamma(1e9).build(),
                     (s, t, r, sps) -> { }).losses();
         }
         try (Models m = tiny()) { // v-prediction: every weight min(SNR, 5)/(SNR + 1) is below 1, whatever t was drawn
             five = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), vPrediction(),
-                    UNetFineTuning.Options.defaults(data, dir.resolve("snr-5")).with(2, 64, 1e-3, 2).withSnrGamma(5),
+                    UNetFineTuning.Options.builder(data, dir.resolve("snr-5")).resolution(64).batch(2).training(t -> t.steps(2).lr(1e-3)).snrGamma(5).build(),
                     (s, t, r, sps) -> { }).losses();
         }
         assertEquals(plain.get(0), huge.get(0), 1e-5 * plain.get(0));
@@ -235,15 +237,15 @@ class UNetFineTuningTest {
         Path classes = Files.createDirectories(dir.resolve("class-images"));
         Path out = dir.resolve("run-prior");
         try (Models m = tiny()) {
-            UNetFineTuning.Options o = UNetFineTuning.Options.defaults(data, out).with(2, 64, 1e-4, 1)
-                    .withPrior(new UNetFineTuning.Prior(classes, "a street", 1.0, 2, 2));
+            UNetFineTuning.Options o = UNetFineTuning.Options.builder(data, out).resolution(64).batch(1).training(t -> t.steps(2).lr(1e-4))
+                    .prior(new UNetFineTuning.Prior(classes, "a street", 1.0, 2, 2)).build();
             TrainingLoop.History h = UNetFineTuning.run(m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), o, (s, t, r, sps) -> { });
             assertEquals(2, h.losses().size());
             assertTrue(h.losses().stream().allMatch(l -> Double.isFinite(l) && l > 0), h.losses().toString());
             assertTrue(Files.isRegularFile(classes.resolve("class-00000.png")) && Files.isRegularFile(classes.resolve("class-00001.png")));
             long stamp = Files.getLastModifiedTime(classes.resolve("class-00001.png")).toMillis();
             // enough class images now: none is generated again
-            UNetFineTuning.ensureClassImages(o.prior(), m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), 64, 0);
+            UNetBatches.ensureClassImages(o.prior(), m.unet(), m.vae(), m.prompts(), Sd15.scheduler(), 64, 0);
             assertEquals(stamp, Files.getLastModifiedTime(classes.resolve("class-00001.png")).toMillis());
             try (var s = Files.list(classes)) {
                 assertEquals(2, s.count());

@@ -7,6 +7,7 @@ import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.testing.TestData;
 import dev.udadiffusion.core.train.TrainingGraph;
+import dev.udadiffusion.core.train.TrainingSettings;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import dev.udadiffusion.diffusion.vae.AutoencoderKLConfig;
 import java.awt.Color;
@@ -120,7 +121,8 @@ class VaeTrainingTest {
         try (AutoencoderKL vae = tinyVae()) {
             ImageFolderData set = ImageFolderData.open(data, "");
             double before = reconstructionError(vae, set);
-            var o = new VaeFineTuning.Options(data, 32, 60, 4, 2e-3, 0, 1e-2, 0, dir.resolve("run"), 0, 10, false);
+            var o = new VaeFineTuning.Options(data, 32, 4, 1e-2, TrainingSettings.builder(dir.resolve("run")).steps(60).lr(2e-3)
+                    .lrSchedule("constant_with_warmup").weightDecay(0).logEvery(10).build());
             VaeFineTuning.run(vae, o, (s, t, r, sec) -> { });
             double after = reconstructionError(vae, set);
             assertTrue(after < 0.8 * before, "reconstruction MSE " + before + " -> " + after);

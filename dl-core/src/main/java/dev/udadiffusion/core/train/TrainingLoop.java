@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * steps the optimiser, reports progress, writes {@code loss.csv}, and checkpoints atomically every N steps
  * ({@code checkpoint-STEP/}: the model's weights under checkpoint names, the optimiser state, {@code state.json}),
  * keeping the last K. {@link #run} resumes from the newest checkpoint in the output folder when asked to; a resumed run
- * computes exactly what an uninterrupted one would. Optimiser steps run with {@link Options#threads()} native threads
+ * computes exactly what an uninterrupted one would. Optimiser steps run with the native threads the caller gives
  * ({@link NativeThreads#forTraining()} unless set).
  */
 public final class TrainingLoop {
@@ -46,35 +47,6 @@ public final class TrainingLoop {
         void onStep(long step, long total, Trainer.StepResult r, double secondsPerStep);
     }
 
-    /**
-     * {@code emaDecay} > 0 keeps an exponential moving average of the weights (checkpointed, restored on resume);
-     * {@code threads} native threads for each optimiser step (0: {@link NativeThreads#forTraining()}).
-     */
-    public record Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-            long logEvery, boolean resume, double emaDecay, int threads) {
-        public Options {
-            if (steps < 1 || gradAccum < 1 || threads < 0) {
-                throw new IllegalArgumentException("steps and grad accumulation must be at least 1, threads at least 0");
-            }
-        }
-
-        public Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-                long logEvery, boolean resume, double emaDecay) {
-            this(steps, gradAccum, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume, emaDecay, 0);
-        }
-
-        /** The same options with {@code n} native threads per step. */
-        public Options withThreads(int n) {
-            return new Options(steps, gradAccum, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume,
-                    emaDecay, n);
-        }
-
-        public Options(long steps, int gradAccum, long seed, Path outDir, long checkpointEvery, int keepCheckpoints,
-                long logEvery, boolean resume) {
-            this(steps, gradAccum, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume, 0);
-        }
-    }
-
     /** One loss value per step, and the EMA (null without one). */
     public record History(List<Double> losses, long firstStep, Ema ema) {
     }
@@ -82,8 +54,12 @@ public final class TrainingLoop {
     private TrainingLoop() {
     }
 
-    public static History run(Trainer trainer, BatchSource data, Options o, Listener listener) {
-        return run(trainer, data, o, listener, List.of(), null);
+    /**
+     * Runs {@code o.steps()} optimiser steps with {@code threads} native threads each (0: {@link NativeThreads#forTraining()}),
+     * resuming, checkpointing and logging as {@code o} says.
+     */
+    public static History run(Trainer trainer, BatchSource data, TrainingSettings o, int threads, Listener listener) {
+        return run(trainer, data, o, threads, listener, List.of(), null);
     }
 
     /**
@@ -91,8 +67,9 @@ public final class TrainingLoop {
      * outside the optimiser, such as BatchNorm running statistics; it is part of the checkpoint when it lives in
      * the graph's parameters).
      */
-    public static History run(Trainer trainer, BatchSource data, Options o, Listener listener, List<String> outputs,
-            java.util.function.Consumer<Map<String, INDArray>> perMicroBatch) {
+    public static History run(Trainer trainer, BatchSource data, TrainingSettings o, int threads, Listener listener,
+            List<String> outputs,
+            Consumer<Map<String, INDArray>> perMicroBatch) {
         TrainingGraph g = trainer.graph();
         long start = 0;
         List<Double> losses = new ArrayList<>();
@@ -122,7 +99,7 @@ public final class TrainingLoop {
         } catch (IOException e) {
             throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
         }
-        int threads = o.threads() > 0 ? o.threads() : NativeThreads.forTraining();
+        int nativeThreads = threads > 0 ? threads : NativeThreads.forTraining();
         long t0 = System.nanoTime();
         for (long step = start; step < o.steps(); step++) {
             Rng rng = Rng.forStep(o.seed(), step);
@@ -131,7 +108,7 @@ public final class TrainingLoop {
                 micro.add(data.batch(step, m, rng));
             }
             Trainer.StepResult r;
-            try (NativeThreads limit = NativeThreads.limit(threads)) { // the step only: batch sources may run inference
+            try (NativeThreads limit = NativeThreads.limit(nativeThreads)) { // the step only: batch sources may run inference
                 r = trainer.step(micro, outputs, perMicroBatch);
             }
             if (ema != null) {
@@ -141,16 +118,16 @@ public final class TrainingLoop {
             appendCsv(csv, r);
             double sps = (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1);
             listener.onStep(r.step(), o.steps(), r, sps);
-            if (o.logEvery() > 0 && r.step() % o.logEvery() == 0) {
+            if (o.checkpoints().logEvery() > 0 && r.step() % o.checkpoints().logEvery() == 0) {
                 LOG.info(String.format("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it", r.step(), r.loss(), r.lr(),
                         r.gradNorm(), sps * 1000));
             }
-            if (o.checkpointEvery() > 0 && (r.step() % o.checkpointEvery() == 0 || r.step() == o.steps())) {
+            if (o.checkpoints().every() > 0 && (r.step() % o.checkpoints().every() == 0 || r.step() == o.steps())) {
                 Path cp = save(o.outDir(), r.step(), g.params(), trainer.optimizer());
                 if (ema != null) {
                     SafetensorsWriter.write(cp.resolve("ema.safetensors"), ema.weights(), Map.of("format", "udadiff-ema"));
                 }
-                prune(o.outDir(), o.keepCheckpoints());
+                prune(o.outDir(), o.checkpoints().keep());
             }
         }
         return new History(losses, firstStep, ema);

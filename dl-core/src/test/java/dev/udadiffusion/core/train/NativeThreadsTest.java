@@ -102,7 +102,7 @@ class NativeThreadsTest {
         TrainingLoop.run(t, (step, micro, rng) -> {
             inSource.add(NativeThreads.current());
             return Map.of();
-        }, new TrainingLoop.Options(3, 1, 0, dir, 0, 1, 0, false), (step, total, r, sps) -> { }, List.of(),
+        }, TrainingSettings.builder(dir).steps(3).keepCheckpoints(1).logEvery(0).build(), 0, (step, total, r, sps) -> { }, List.of(),
                 outs -> inStep.add(NativeThreads.current()));
         int n = NativeThreads.forTraining();
         assertEquals(List.of(n, n, n), inStep);

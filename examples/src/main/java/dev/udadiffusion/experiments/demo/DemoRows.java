@@ -81,9 +81,13 @@ final class DemoRows {
                     set.samples().size(), steps, seed));
             try (SegformerModel m = SegformerModel.random(SegformerConfig.preset("mit-toy"), seed)) {
                 // the toy-world gap protocol (examples/scripts/toyworld_gap.sh): 64² crops, batch 8, uniform sampling
-                SegformerTraining.Options opts = new SegformerTraining.Options(64, 8, steps, 1, 6e-4, 10, 0.01,
-                        Math.min(50, steps / 10), 0, 0, 0.75, r.augment() ? 0.3 : 0, r.augment(), 0, 3000, seed, dir, 0, 1,
-                        Math.max(1, steps / 5), Files.isDirectory(dir));
+                SegformerTraining.Options opts = SegformerTraining.Options.daformer(dir)
+                        .withCrops(new SegformerTraining.Options.Crops(64, 0, 0, 0.75)).withBatch(8)
+                        .withTraining(t -> t.steps(steps).lr(6e-4).warmup(Math.min(50, steps / 10)).seed(seed)
+                                .checkpointEvery(0).keepCheckpoints(1).logEvery(Math.max(1, steps / 5))
+                                .resume(Files.isDirectory(dir)))
+                        .withPhotometric(new SegformerTraining.Options.Photometric(r.augment() ? 0.3 : 0, r.augment()))
+                        .withRcs(new SegformerTraining.Options.Rcs(0, 3000));
                 TrainingLoop.History h = SegformerTraining.run(m, set, opts, listener);
                 if (h.losses().isEmpty()) {
                     throw new IllegalStateException(dir + ": training produced no steps");

@@ -12,6 +12,7 @@ import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.io.Provenance;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.core.train.TrainingSettings;
 import dev.udadiffusion.data.toyworld.ToyWorld;
 import dev.udadiffusion.diffusion.clip.CLIPTextModel;
 import dev.udadiffusion.diffusion.clip.CLIPTokenizer;
@@ -144,8 +145,9 @@ public final class ToyZoo {
         try (AutoencoderKL vae = AutoencoderKL.random(Configs.read(ToyZooBase.vaeConfig(), AutoencoderKLConfig.class,
                 "toy vae"), o.seed() + 1)) {
             ToyZooOptions.Stage st = o.vae().stage();
-            VaeFineTuning.run(vae, new VaeFineTuning.Options(images, o.vae().crop(), st.steps(), st.batch(), st.lr(),
-                    st.warmup(), o.vae().klWeight(), o.seed(), run, 200, 50, Files.isDirectory(run)),
+            TrainingSettings training = settings(st, run, o.seed()).maxGradNorm(1.0).weightDecay(0)
+                    .lrSchedule("constant_with_warmup").keepCheckpoints(2).build();
+            VaeFineTuning.run(vae, new VaeFineTuning.Options(images, o.vae().crop(), st.batch(), o.vae().klWeight(), training),
                     stage(log, "vae", st.steps()));
             double factor = latentScale(vae, ImageFolderData.open(images, PROMPT), o.vae().crop(), o.seed());
             ObjectNode cfg = Configs.toJsonTree(vae.config());
@@ -164,9 +166,10 @@ public final class ToyZoo {
                         SegmentationConditioning.CHANNELS, List.of(16, 32, 64)), o.seed() + 3)) {
             ToyZooOptions.ControlNetStage c = o.controlnet();
             ToyZooOptions.Stage st = c.stage();
-            var co = new ControlNetFineTuning.Options(sourcePairs, MaskedImageData.Format.GTA5, null, c.crop(), st.steps(),
-                    st.batch(), 1, st.lr(), "constant_with_warmup", st.warmup(), 1.0, 1e-2, 1.0, false, c.rcsTemperature(),
-                    c.rcsMinPixels(), o.seed(), run, 200, 1, 50, Files.isDirectory(run));
+            // every prompt empty (dropout probability 1): the zoo's text tower is random
+            var co = ControlNetFineTuning.Options.builder(sourcePairs, run).data(sourcePairs, MaskedImageData.Format.GTA5, null)
+                    .resolution(c.crop()).batch(st.batch()).emptyPromptProb(1.0).rcs(c.rcsTemperature(), c.rcsMinPixels())
+                    .training(settings(st, run, o.seed()).lrSchedule("constant_with_warmup").build()).build();
             ControlNetFineTuning.run(cn, unet, vae, prompts, sched, co, stage(log, "controlnet", st.steps()));
             copy(run.resolve("rcs_times_sampled.json"), out.resolve("logs/controlnet_rcs_times_sampled.json"));
             publish(run.resolve("controlnet"), out.resolve("controlnet"));
@@ -175,13 +178,20 @@ public final class ToyZoo {
 
     private static void fineTune(UNet2DConditionModel unet, AutoencoderKL vae, PromptEncoder prompts, SchedulerConfig sched,
             Path data, ToyZooOptions o, ToyZooOptions.Stage st, Path run, ExperimentLog log, String name) {
-        var uo = new UNetFineTuning.Options(data, PROMPT, 0, st.steps(), st.batch(), 1, st.lr(),
-                st.warmup() > 0 ? "constant_with_warmup" : "constant", st.warmup(), 1.0, 1e-2, 0.0, false, true, o.seed(), run,
-                200, 1, 50, Files.isDirectory(run)).withEmaAndCache(o.unets().ema(), true)
-                .withSnrGamma(o.unets().snrGamma())
+        TrainingSettings training = settings(st, run, o.seed()).emaDecay(o.unets().ema())
+                .lrSchedule(st.warmup() > 0 ? "constant_with_warmup" : "constant").build();
+        var uo = UNetFineTuning.Options.builder(data, run).prompt(PROMPT).resolution(0).batch(st.batch()).training(training)
+                .cacheLatents(true).snrGamma(o.unets().snrGamma())
                 // one cache for the three U-Net stages: the prior encodes both domains, the domain stages reuse them
-                .withLatentCacheFile(run.resolveSibling("latent-cache.safetensors"));
+                .latentCacheFile(run.resolveSibling("latent-cache.safetensors")).build();
         UNetFineTuning.run(unet, vae, prompts, sched, uo, stage(log, name, st.steps()));
+    }
+
+    /** A stage's steps, lr and warm-up; clipping 1.0, weight decay 0.01, a checkpoint every 200 steps (1 kept); resumes. */
+    private static TrainingSettings.Builder settings(ToyZooOptions.Stage st, Path run, long seed) {
+        return TrainingSettings.builder(run).steps(st.steps()).lr(st.lr()).warmup(st.warmup()).maxGradNorm(1.0)
+                .weightDecay(1e-2).seed(seed).checkpointEvery(200).keepCheckpoints(1).logEvery(50)
+                .resume(Files.isDirectory(run));
     }
 
     private static TrainingLoop.Listener stage(ExperimentLog log, String name, long steps) {

@@ -12,6 +12,7 @@ import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.Trainer;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.core.train.TrainingLoop;
+import dev.udadiffusion.core.train.TrainingSettings;
 import dev.udadiffusion.data.augment.Augment;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.io.LabelMaps;
@@ -26,7 +27,9 @@ import dev.udadiffusion.segformer.eval.SegformerInput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,40 +47,77 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SegformerTraining {
 
     /**
-     * @param resizeW keep-ratio resize scale before cropping (0: none); DAFormer: 1280×720 for GTA5, 1024×512 for Cityscapes
-     * @param catMaxRatio re-crop (up to 10 times) while one class covers this share of a crop or more (1: off)
-     * @param jitter photometric jitter strength (0: none)
-     * @param blurNoise random blur and sensor noise as well ({@link Augment#blurNoise})
-     * @param rcsTemperature Rare Class Sampling temperature (0: sample images uniformly)
-     * @param rcsMinPixels a file is a candidate for class c when it has more pixels of c than this
+     * What to train on and how ({@link #daformer}: DAFormer's recipe). The learning rate follows mmcv's poly schedule
+     * with linear warm-up ({@code lrSchedule "poly"}, power 1, min lr 1e-6); the head's lr is {@code headLrMultiplier}×.
+     *
+     * @param rcs Rare Class Sampling (temperature 0: sample images uniformly; a file is a candidate for class c when it
+     *     has more pixels of c than {@code minPixels})
      */
-    public record Options(int crop, int batch, long steps, int gradAccum, double lr, double headLrMultiplier,
-            double weightDecay, long warmup, int resizeW, int resizeH, double catMaxRatio, double jitter, boolean blurNoise, double rcsTemperature, long rcsMinPixels, long seed, Path outDir,
-            long checkpointEvery, int keepCheckpoints, long logEvery, boolean resume) {
+    public record Options(Crops crops, int batch, TrainingSettings training, double headLrMultiplier,
+            Photometric photometric, Rcs rcs) {
 
-        /** DAFormer's values: crop 512, batch 2, 40k steps, warmup 1500, RCS T = 0.01. */
+        public Options {
+            if (batch < 1) {
+                throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+            }
+            if (!training.optimizer().lrSchedule().equals("poly")) {
+                throw new IllegalArgumentException("SegFormer training uses mmcv's poly schedule (lrSchedule \"poly\"), not "
+                        + training.optimizer().lrSchedule());
+            }
+        }
+
+        /**
+         * @param resizeW keep-ratio resize scale before cropping (0: none); DAFormer: 1280×720 for GTA5, 1024×512 for Cityscapes
+         * @param catMaxRatio re-crop (up to 10 times) while one class covers this share of a crop or more (1: off)
+         */
+        public record Crops(int crop, int resizeW, int resizeH, double catMaxRatio) {
+        }
+
+        /** @param jitter photometric jitter strength (0: none); @param blurNoise random blur and sensor noise ({@link Augment#blurNoise}) */
+        public record Photometric(double jitter, boolean blurNoise) {
+            public static final Photometric NONE = new Photometric(0, false);
+        }
+
+        public record Rcs(double temperature, long minPixels) {
+        }
+
+        /**
+         * DAFormer's values: crops of 512 after a 1280×720 resize with cat-max-ratio 0.75, batch 2, 40k steps, lr 6e-5
+         * (head ×10), warm-up 1500, weight decay 0.01, no clipping, RCS T = 0.01 over 3000 px, a checkpoint every 4000.
+         */
         public static Options daformer(Path outDir) {
-            return new Options(512, 2, 40_000, 1, 6e-5, 10, 0.01, 1500, 1280, 720, 0.75, 0, false, 0.01, 3000, 0, outDir, 4000, 2, 50, false);
+            return new Options(new Crops(512, 1280, 720, 0.75), 2, TrainingSettings.builder(outDir).steps(40_000).lr(6e-5)
+                    .lrSchedule("poly").warmup(1500).maxGradNorm(0).weightDecay(0.01).checkpointEvery(4000).build(), 10,
+                    Photometric.NONE, new Rcs(0.01, 3000));
         }
 
-        public Options with(int crop, int batch, long steps, long warmup) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter, blurNoise,
-                    rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        public Options withCrops(Crops c) {
+            return new Options(c, batch, training, headLrMultiplier, photometric, rcs);
         }
 
-        public Options withLr(double l, double rcsT, long checkpointEvery, boolean resume) {
-            return new Options(crop, batch, steps, gradAccum, l, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter, blurNoise,
-                    rcsT, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        public Options withBatch(int b) {
+            return new Options(crops, b, training, headLrMultiplier, photometric, rcs);
         }
 
-        public Options withResize(int w, int h, double catMax) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, w, h, catMax, jitter, blurNoise,
-                    rcsTemperature, rcsMinPixels, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        public Options withTraining(TrainingSettings t) {
+            return new Options(crops, batch, t, headLrMultiplier, photometric, rcs);
         }
 
-        public Options withRcsMinPixels(long n) {
-            return new Options(crop, batch, steps, gradAccum, lr, headLrMultiplier, weightDecay, warmup, resizeW, resizeH, catMaxRatio, jitter, blurNoise,
-                    rcsTemperature, n, seed, outDir, checkpointEvery, keepCheckpoints, logEvery, resume);
+        /** Changes some training settings: {@code .withTraining(t -> t.steps(500).lr(6e-4))}. */
+        public Options withTraining(UnaryOperator<TrainingSettings.Builder> edit) {
+            return withTraining(edit.apply(training.toBuilder()).build());
+        }
+
+        public Options withHeadLrMultiplier(double m) {
+            return new Options(crops, batch, training, m, photometric, rcs);
+        }
+
+        public Options withPhotometric(Photometric p) {
+            return new Options(crops, batch, training, headLrMultiplier, p, rcs);
+        }
+
+        public Options withRcs(Rcs r) {
+            return new Options(crops, batch, training, headLrMultiplier, photometric, r);
         }
     }
 
@@ -86,19 +126,20 @@ public final class SegformerTraining {
 
     public static TrainingLoop.History run(SegformerModel model, Datasets.Listing data, Options o,
             TrainingLoop.Listener listener) {
-        TrainingGraph g = model.trainingGraph(o.crop(), o.crop());
+        TrainingGraph g = model.trainingGraph(o.crops().crop(), o.crops().crop());
         // mmcv custom keys {head: lr x10, norm: decay 0}, tried in the order (head, norm) on mmseg names: the head's
         // BatchNorm ("linear_fuse.bn") gets x10 with decay; every encoder LayerNorm (HF "layer_norm") loses its decay
         List<String> backbone = new ArrayList<>();
         List<String> norms = new ArrayList<>();
         List<String> head = new ArrayList<>();
         g.trainable().keySet().forEach(k -> (k.startsWith("decode_head.") ? head : k.contains("layer_norm") ? norms : backbone).add(k));
-        AdamW adam = new AdamW(List.of(new AdamW.Group("backbone", backbone, 1.0, o.weightDecay()),
+        AdamW adam = new AdamW(List.of(new AdamW.Group("backbone", backbone, 1.0, o.training().optimizer().weightDecay()),
                 new AdamW.Group("backbone_norm", norms, 1.0, 0.0),
-                new AdamW.Group("head", head, o.headLrMultiplier(), o.weightDecay())), 0.9, 0.999, 1e-8);
-        Trainer trainer = new Trainer(g, adam, LrSchedule.mmcvPoly(o.warmup(), o.steps(), 1.0, 1e-6), o.lr(), 0);
-        RcsCropper rcs = o.rcsTemperature() > 0
-                ? new RcsCropper(data, new RareClassSampler(DatasetStats.of(data, o.outDir()), o.rcsTemperature(), o.rcsMinPixels(), 0.5),
+                new AdamW.Group("head", head, o.headLrMultiplier(), o.training().optimizer().weightDecay())), 0.9, 0.999, 1e-8);
+        Trainer trainer = new Trainer(g, adam, LrSchedule.mmcvPoly(o.training().optimizer().warmup(), o.training().steps(), 1.0, 1e-6), o.training().optimizer().lr(),
+                o.training().optimizer().maxGradNorm());
+        RcsCropper rcs = o.rcs().temperature() > 0
+                ? new RcsCropper(data, new RareClassSampler(DatasetStats.of(data, o.training().outDir()), o.rcs().temperature(), o.rcs().minPixels(), 0.5),
                         (img, lab, rng) -> crop(img, lab, o, rng))
                 : null;
         int classes = model.config().numLabels();
@@ -107,20 +148,19 @@ public final class SegformerTraining {
             List<INDArray> lab = new ArrayList<>();
             for (int b = 0; b < o.batch(); b++) {
                 Augment.Pair p = rcs != null ? rcs.next(rng).pair() : uniform(data, o, rng);
-                java.awt.image.BufferedImage img = o.jitter() > 0 ? Augment.jitter(p.image(), o.jitter(), rng) : p.image();
-                px.add(SegformerInput.tensor(o.blurNoise() ? Augment.blurNoise(img, rng) : img));
-                lab.add(Nd4j.createFromArray(p.labels()).castTo(DataType.LONG).reshape(1, o.crop(), o.crop()));
+                BufferedImage img = o.photometric().jitter() > 0 ? Augment.jitter(p.image(), o.photometric().jitter(), rng) : p.image();
+                px.add(SegformerInput.tensor(o.photometric().blurNoise() ? Augment.blurNoise(img, rng) : img));
+                lab.add(Nd4j.createFromArray(p.labels()).castTo(DataType.LONG).reshape(1, o.crops().crop(), o.crops().crop()));
             }
             SegformerTargets.Target t = SegformerTargets.oneHot(Nd4j.concat(0, lab.toArray(new INDArray[0])), classes, 255);
             return Map.of(SegformerModel.PIXELS, Nd4j.concat(0, px.toArray(new INDArray[0])), SegformerModel.TARGET, t.oneHot(),
                     SegformerModel.N_VALID, Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
         };
-        long bnCount = (long) o.batch() * (o.crop() / 4) * (o.crop() / 4); // BatchNorm sees the 1/4-resolution fused map
-        TrainingLoop.History h = TrainingLoop.run(trainer, source, new TrainingLoop.Options(o.steps(), o.gradAccum(), o.seed(),
-                o.outDir(), o.checkpointEvery(), o.keepCheckpoints(), o.logEvery(), o.resume()), listener,
+        long bnCount = (long) o.batch() * (o.crops().crop() / 4) * (o.crops().crop() / 4); // BatchNorm sees the 1/4-resolution fused map
+        TrainingLoop.History h = TrainingLoop.run(trainer, source, o.training(), 0, listener,
                 List.of(SegformerModel.BN_MEAN, SegformerModel.BN_VAR),
                 out -> model.updateRunningStats(out.get(SegformerModel.BN_MEAN), out.get(SegformerModel.BN_VAR), bnCount));
-        save(model, o.outDir().resolve("segformer"));
+        save(model, o.training().outDir().resolve("segformer"));
         return h;
     }
 
@@ -131,9 +171,9 @@ public final class SegformerTraining {
 
     /** DAFormer's geometric pipeline: keep-ratio resize, random crop with cat_max_ratio (padding 0 / 255), flip. */
     static Augment.Pair crop(java.awt.image.BufferedImage img, int[][] labels, Options o, Rng rng) {
-        Augment.Pair p = o.resizeW() > 0 ? Augment.resizeKeepRatio(img, labels, o.resizeW(), o.resizeH())
+        Augment.Pair p = o.crops().resizeW() > 0 ? Augment.resizeKeepRatio(img, labels, o.crops().resizeW(), o.crops().resizeH())
                 : new Augment.Pair(img, labels);
-        return Augment.randomFlip(Augment.randomCrop(p.image(), p.labels(), o.crop(), o.crop(), o.catMaxRatio(), rng), rng);
+        return Augment.randomFlip(Augment.randomCrop(p.image(), p.labels(), o.crops().crop(), o.crops().crop(), o.crops().catMaxRatio(), rng), rng);
     }
 
     /** A transformers folder: config.json (model_type, id2label) and model.safetensors under transformers' names. */

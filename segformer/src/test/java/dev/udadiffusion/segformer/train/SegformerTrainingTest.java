@@ -76,8 +76,9 @@ class SegformerTrainingTest {
         Path out = dir.resolve("run");
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
             double before = Evaluator.run(m, val, whole, null).meanIoU();
-            SegformerTraining.Options o = SegformerTraining.Options.daformer(out).with(32, 2, 40, 4).withResize(0, 0, 0.75)
-                    .withLr(1e-3, 0.01, 0, false).withRcsMinPixels(500);
+            SegformerTraining.Options o = SegformerTraining.Options.daformer(out).withCrops(new SegformerTraining.Options.Crops(32, 0, 0, 0.75))
+                    .withBatch(2).withTraining(t -> t.steps(40).warmup(4).lr(1e-3).checkpointEvery(0))
+                    .withRcs(new SegformerTraining.Options.Rcs(0.01, 500));
             TrainingLoop.History h = SegformerTraining.run(m, train, o, quiet());
             assertEquals(40, h.losses().size());
             ConfusionMatrix afterWhole = Evaluator.run(m, val, whole, null);
@@ -98,8 +99,8 @@ class SegformerTrainingTest {
         INDArray straightMean;
         INDArray straightW;
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
-            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(dir.resolve("a")).with(32, 1, 4, 1).withResize(0, 0, 1)
-                    .withLr(1e-3, 0, 2, false), quiet());
+            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(dir.resolve("a")).withCrops(new SegformerTraining.Options.Crops(32, 0, 0, 1)).withBatch(1)
+                    .withTraining(t -> t.steps(4).warmup(1).lr(1e-3).checkpointEvery(2).resume(false)).withRcs(new SegformerTraining.Options.Rcs(0, 3000)), quiet());
             straightMean = m.params().torchValue("decode_head.batch_norm.running_mean").dup();
             straightW = m.params().torchValue("decode_head.classifier.weight").dup();
         }
@@ -107,15 +108,16 @@ class SegformerTrainingTest {
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
             // a crash during step 3 (the checkpoint of step 2 is complete)
             assertThrows(IllegalStateException.class, () -> SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b)
-                    .with(32, 1, 4, 1).withResize(0, 0, 1).withLr(1e-3, 0, 2, false), (step, total, r, sps) -> {
+                    .withCrops(new SegformerTraining.Options.Crops(32, 0, 0, 1)).withBatch(1)
+                    .withTraining(t -> t.steps(4).warmup(1).lr(1e-3).checkpointEvery(2).resume(false)).withRcs(new SegformerTraining.Options.Rcs(0, 3000)), (step, total, r, sps) -> {
                         if (step == 3) {
                             throw new IllegalStateException("simulated crash");
                         }
                     }));
         }
         try (SegformerModel m = SegformerModel.load(cfg, weights)) {
-            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b).with(32, 1, 4, 1).withResize(0, 0, 1)
-                    .withLr(1e-3, 0, 2, true), quiet());
+            SegformerTraining.run(m, train, SegformerTraining.Options.daformer(b).withCrops(new SegformerTraining.Options.Crops(32, 0, 0, 1)).withBatch(1)
+                    .withTraining(t -> t.steps(4).warmup(1).lr(1e-3).checkpointEvery(2).resume(true)).withRcs(new SegformerTraining.Options.Rcs(0, 3000)), quiet());
             assertEquals(straightMean, m.params().torchValue("decode_head.batch_norm.running_mean"));
             assertEquals(straightW, m.params().torchValue("decode_head.classifier.weight"));
         }
