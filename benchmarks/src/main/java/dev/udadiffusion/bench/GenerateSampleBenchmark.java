@@ -3,6 +3,7 @@ package dev.udadiffusion.bench;
 import dev.udadiffusion.controlnet.ControlNetConfig;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
 import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.toyworld.ToyWorld;
@@ -62,8 +63,9 @@ public final class GenerateSampleBenchmark {
                     ProcessMemory.rssMb());
             StableDiffusionPipeline pipe = new StableDiffusionPipeline(new PromptEncoder(CLIPTokenizer.load(tokDir), clip),
                     unet, vae, () -> new DDIMScheduler(Sd15.scheduler()));
-            LabeledDatasetGenerator.Options o = new LabeledDatasetGenerator.Options(1, 512, 512, steps, 7.5, 1.0, 0, 0, 3000,
-                    scrMax > 0 ? new SmallComponentsRefinement.Options(3000, scrMax, 3.0, 2) : null, 1, "train", "bench");
+            LabeledDatasetOptions o = LabeledDatasetOptions.builder(1).steps(steps).rcs(0, 3000)
+                    .scr(scrMax > 0 ? new SmallComponentsRefinement.Options(3000, scrMax, 3.0, 2) : null)
+                    .output("train", "bench").build();
             long s = System.nanoTime();
             LabeledDatasetGenerator.Report r = LabeledDatasetGenerator.run(pipe, cn, masks, tmp.resolve("out"), o,
                     Map.of("unet", "random-sd15"), null);

@@ -27,8 +27,9 @@ class StableDiffusionLoadingTest {
     static final Path PIPE = TestData.reference("pipeline_tiny");
 
     static GenerationRequest request(SafetensorsFile io) {
-        return new GenerationRequest(List.of("car, road, sky, rider, bicycle, vegetation, building"), List.of(""), 128, 128,
-                3, 7.5, 0, io.load("in.latents"), 0, null, null);
+        return GenerationRequest.of(List.of("car, road, sky, rider, bicycle, vegetation, building"), 0)
+                .withNegativePrompts(List.of("")).withSize(128, 128).withSteps(3).withGuidance(7.5)
+                .withLatents(io.load("in.latents"));
     }
 
     @Test

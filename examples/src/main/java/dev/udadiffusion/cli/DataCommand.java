@@ -11,7 +11,6 @@ import dev.udadiffusion.data.rcs.ClassStats;
 import dev.udadiffusion.data.rcs.DatasetStats;
 import dev.udadiffusion.data.rcs.RareClassSampler;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -111,8 +111,9 @@ final class GenerateCommand implements Callable<Integer> {
             o.printf("loaded %s in %.1f s%n", model, (System.nanoTime() - t0) / 1e9);
             o.printf("prompt: %s%n", text);
             StableDiffusionPipeline pipe = sd.pipeline(scheduler == null ? null : Schedulers.resolve(scheduler));
-            GenerationRequest req = new GenerationRequest(Collections.nCopies(batch, text), Collections.nCopies(batch, negative),
-                    h, w, steps, guidance, seed, null, 0, null, null);
+            GenerationRequest req = GenerationRequest.of(Collections.nCopies(batch, text), seed)
+                    .withNegativePrompts(Collections.nCopies(batch, negative)).withSize(h, w).withSteps(steps)
+                    .withGuidance(guidance);
             ControlNetHook hook = cn == null ? null : new ControlNetHook(List.of(ControlNetHook.Control.of(cn,
                     Nd4j.concat(0, Collections.nCopies(batch, SegmentationConditioning.oneHot(labels)).toArray(new INDArray[0])),
                     controlScale)), false);

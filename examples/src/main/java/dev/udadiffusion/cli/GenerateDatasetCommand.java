@@ -2,6 +2,7 @@ package dev.udadiffusion.cli;
 
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
 import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
 import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.data.io.Datasets;
@@ -105,9 +106,9 @@ final class GenerateDatasetCommand implements Callable<Integer> {
         int[] wh = CliArgs.pair(spec, size, "x", "--size");
         Datasets.Listing masks = layout.open(sourceLabels, Datasets.Policy.ERROR, false, "train");
         o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
-        LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(count, wh[0], wh[1], steps, guidance,
-                controlScale, seed, rcs, rcsMinPixels, scr > 0 ? new SmallComponentsRefinement.Options(scr, scrMax, 3.0, 2) : null,
-                batch, "train", "generated").withPrompt(prompt).withGuessMode(guessMode);
+        LabeledDatasetOptions opts = LabeledDatasetOptions.builder(count).seed(seed).sampling(new LabeledDatasetOptions.Sampling(
+                wh[0], wh[1], steps, guidance, controlScale, prompt, guessMode)).rcs(rcs, rcsMinPixels)
+                .scr(scr > 0 ? new SmallComponentsRefinement.Options(scr, scrMax, 3.0, 2) : null).batch(batch).build();
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withUnet(unet);
         try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet);
                 SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {

@@ -2,7 +2,6 @@ package dev.udadiffusion.controlnet.parity;
 
 import dev.udadiffusion.controlnet.ControlNetConfig;
 import dev.udadiffusion.controlnet.ControlNetModel;
-import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.parity.Fixture;
 import dev.udadiffusion.core.parity.ParityChecker;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;

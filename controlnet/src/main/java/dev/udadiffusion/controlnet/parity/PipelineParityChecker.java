@@ -16,7 +16,6 @@ import dev.udadiffusion.diffusion.clip.PromptEncoder;
 import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
 import dev.udadiffusion.diffusion.pipeline.ResidualHook;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
-import dev.udadiffusion.diffusion.pipeline.StepCallback;
 import dev.udadiffusion.diffusion.schedulers.DDIMScheduler;
 import dev.udadiffusion.diffusion.schedulers.SchedulerConfig;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
@@ -67,10 +66,11 @@ public final class PipelineParityChecker implements ParityChecker {
             StableDiffusionPipeline pipe = new StableDiffusionPipeline(new PromptEncoder(CLIPTokenizer.load(tokDir), text),
                     unet, vae, () -> new DDIMScheduler(sc, eta));
             boolean i2i = call.has("strength");
-            GenerationRequest req = new GenerationRequest(List.of(call.get("prompt").asText()),
-                    List.of(call.path("negative_prompt").asText("")), call.get("height").asInt(), call.get("width").asInt(),
-                    call.get("num_inference_steps").asInt(), call.get("guidance_scale").asDouble(), 0,
-                    i2i ? null : f.input("latents"), 0, null, null);
+            GenerationRequest req = GenerationRequest.of(call.get("prompt").asText(), 0)
+                    .withNegativePrompts(List.of(call.path("negative_prompt").asText("")))
+                    .withSize(call.get("height").asInt(), call.get("width").asInt())
+                    .withSteps(call.get("num_inference_steps").asInt()).withGuidance(call.get("guidance_scale").asDouble())
+                    .withLatents(i2i ? null : f.input("latents"));
             DDIMScheduler probe = new DDIMScheduler(sc, eta);
             probe.setTimesteps(req.steps());
             INDArray full = Nd4j.createFromArray(probe.timesteps()).castTo(org.nd4j.linalg.api.buffer.DataType.LONG);

@@ -37,8 +37,9 @@ class LabeledDatasetGeneratorTest {
         return Datasets.gta5(root, Datasets.Policy.ERROR, true);
     }
 
-    static LabeledDatasetGenerator.Options options(int count, double rcsT, SmallComponentsRefinement.Options scr, int batch) {
-        return new LabeledDatasetGenerator.Options(count, 128, 64, 2, 2.0, 1.0, 5, rcsT, 20, scr, batch, "train", "gen");
+    static LabeledDatasetOptions options(int count, double rcsT, SmallComponentsRefinement.Options scr, int batch) {
+        return LabeledDatasetOptions.builder(count).seed(5).size(128, 64).steps(2).guidance(2.0).rcs(rcsT, 20).scr(scr)
+                .batch(batch).output("train", "gen").build();
     }
 
     @Test
@@ -72,8 +73,7 @@ class LabeledDatasetGeneratorTest {
             assertEquals(Set.of("000000_000000", "000000_000001", "000000_000002", "000000_000003"), ids);
             assertEquals(4, all.size(), "no duplicate lines");
             // resuming with other settings or models would mix two generators: refused before anything is written
-            LabeledDatasetGenerator.Options louder = new LabeledDatasetGenerator.Options(5, 128, 64, 2, 2.0, 1.5, 5, 0.01, 20,
-                    null, 2, "train", "gen");
+            LabeledDatasetOptions louder = options(5, 0.01, null, 2).toBuilder().controlScale(1.5).build();
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> LabeledDatasetGenerator.run(pipe, cn, masks, out, louder, models, null));
             assertTrue(e.getMessage().contains("generation.json") && e.getMessage().contains("control_scale 1.0 (now 1.5)"),

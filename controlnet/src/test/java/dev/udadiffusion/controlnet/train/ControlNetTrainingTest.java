@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.controlnet.ControlNetConfig;
 import dev.udadiffusion.controlnet.ControlNetModel;
-import dev.udadiffusion.controlnet.SegmentationConditioning;
 import dev.udadiffusion.core.parity.ParityHarness;
 import dev.udadiffusion.core.parity.ParityResult;
 import dev.udadiffusion.core.safetensors.SafetensorsFile;

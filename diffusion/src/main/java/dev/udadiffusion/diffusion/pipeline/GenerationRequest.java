@@ -4,13 +4,37 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What to generate. Prompts give the batch size; {@code negativePrompts} null means "" for each. {@code latents}, when
- * given ([B, 4, H/f, W/f] for the VAE factor f, 8 in SD), replace the seeded initial noise (they are still multiplied by the scheduler's init σ).
- * {@code promptEmbeds}/{@code negativeEmbeds}, when given, replace the text encoder.
+ * What to generate: the text conditioning, the size, the sampler settings and the starting point. Build one with
+ * {@link #of(String, long)} or {@link #of(List, long)} (SD1.5 defaults) and the {@code with*} copies, e.g.
+ * {@code GenerationRequest.of(prompts, seed).withSize(256, 512).withSteps(20)}. {@code latents}, when given
+ * ([B, 4, H/f, W/f] for the VAE factor f, 8 in SD), replace the seeded initial noise (they are still multiplied by the
+ * scheduler's init σ).
  */
-public record GenerationRequest(List<String> prompts, List<String> negativePrompts, int height, int width, int steps,
-        double guidanceScale, long seed, INDArray latents, int clipSkip, INDArray promptEmbeds, INDArray negativeEmbeds,
-        Img2Img img2img) {
+public record GenerationRequest(Text text, int height, int width, int steps, double guidanceScale, long seed,
+        INDArray latents, Img2Img img2img) {
+
+    /**
+     * The text conditioning. Prompts give the batch size; {@code negativePrompts} null means "" for each.
+     * {@code promptEmbeds}/{@code negativeEmbeds}, when given, replace the text encoder; {@code clipSkip} counts the
+     * last CLIP layers skipped (diffusers' {@code clip_skip}, 0 for none).
+     */
+    public record Text(List<String> prompts, List<String> negativePrompts, INDArray promptEmbeds, INDArray negativeEmbeds,
+            int clipSkip) {
+        public Text {
+            if (prompts == null && promptEmbeds == null) {
+                throw new IllegalArgumentException("give prompts or prompt embeddings");
+            }
+            if (clipSkip < 0) {
+                throw new IllegalArgumentException("clip skip must not be negative, got " + clipSkip);
+            }
+            prompts = prompts == null ? null : List.copyOf(prompts);
+            negativePrompts = negativePrompts == null ? null : List.copyOf(negativePrompts);
+        }
+
+        public static Text of(List<String> prompts) {
+            return new Text(prompts, null, null, null, 0);
+        }
+    }
 
     /**
      * Image-to-image: start from {@code image} ([B, 3, H, W] in [0, 1]) encoded by the VAE and noised to the timestep
@@ -32,14 +56,10 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         }
     }
 
-    /** Text-to-image. */
-    public GenerationRequest(List<String> prompts, List<String> negativePrompts, int height, int width, int steps,
-            double guidanceScale, long seed, INDArray latents, int clipSkip, INDArray promptEmbeds, INDArray negativeEmbeds) {
-        this(prompts, negativePrompts, height, width, steps, guidanceScale, seed, latents, clipSkip, promptEmbeds,
-                negativeEmbeds, null);
-    }
-
     public GenerationRequest {
+        if (text == null) {
+            throw new IllegalArgumentException("give the text conditioning (prompts or prompt embeddings)");
+        }
         if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("height and width must be positive multiples of 8, got " + width + "x" + height);
         }
@@ -49,51 +69,77 @@ public record GenerationRequest(List<String> prompts, List<String> negativePromp
         if (guidanceScale < 0) {
             throw new IllegalArgumentException("guidance scale must not be negative");
         }
-        if (prompts == null && promptEmbeds == null) {
-            throw new IllegalArgumentException("give prompts or prompt embeddings");
-        }
-        prompts = prompts == null ? null : List.copyOf(prompts);
-        negativePrompts = negativePrompts == null ? null : List.copyOf(negativePrompts);
     }
 
-    /** SD1.5 defaults: 512×512, 50 steps, guidance 7.5. */
+    /** SD1.5 defaults: 512×512, 50 steps, guidance 7.5, seeded noise. */
     public static GenerationRequest of(String prompt, long seed) {
-        return new GenerationRequest(List.of(prompt), null, 512, 512, 50, 7.5, seed, null, 0, null, null);
+        return of(List.of(prompt), seed);
+    }
+
+    /** One image per prompt, SD1.5 defaults: 512×512, 50 steps, guidance 7.5, seeded noise. */
+    public static GenerationRequest of(List<String> prompts, long seed) {
+        return new GenerationRequest(Text.of(prompts), 512, 512, 50, 7.5, seed, null, null);
+    }
+
+    public List<String> prompts() {
+        return text.prompts();
+    }
+
+    public List<String> negativePrompts() {
+        return text.negativePrompts();
+    }
+
+    public INDArray promptEmbeds() {
+        return text.promptEmbeds();
+    }
+
+    public INDArray negativeEmbeds() {
+        return text.negativeEmbeds();
+    }
+
+    public int clipSkip() {
+        return text.clipSkip();
+    }
+
+    public GenerationRequest withText(Text t) {
+        return new GenerationRequest(t, height, width, steps, guidanceScale, seed, latents, img2img);
     }
 
     public GenerationRequest withSize(int h, int w) {
-        return new GenerationRequest(prompts, negativePrompts, h, w, steps, guidanceScale, seed, latents, clipSkip,
-                promptEmbeds, negativeEmbeds);
+        return new GenerationRequest(text, h, w, steps, guidanceScale, seed, latents, img2img);
     }
 
     public GenerationRequest withSteps(int n) {
-        return new GenerationRequest(prompts, negativePrompts, height, width, n, guidanceScale, seed, latents, clipSkip,
-                promptEmbeds, negativeEmbeds);
+        return new GenerationRequest(text, height, width, n, guidanceScale, seed, latents, img2img);
     }
 
     public GenerationRequest withGuidance(double g) {
-        return new GenerationRequest(prompts, negativePrompts, height, width, steps, g, seed, latents, clipSkip,
-                promptEmbeds, negativeEmbeds);
+        return new GenerationRequest(text, height, width, steps, g, seed, latents, img2img);
+    }
+
+    public GenerationRequest withSeed(long s) {
+        return new GenerationRequest(text, height, width, steps, guidanceScale, s, latents, img2img);
     }
 
     public GenerationRequest withNegativePrompts(List<String> n) {
-        return new GenerationRequest(prompts, n, height, width, steps, guidanceScale, seed, latents, clipSkip,
-                promptEmbeds, negativeEmbeds);
+        return withText(new Text(text.prompts(), n, text.promptEmbeds(), text.negativeEmbeds(), text.clipSkip()));
+    }
+
+    public GenerationRequest withClipSkip(int layers) {
+        return withText(new Text(text.prompts(), text.negativePrompts(), text.promptEmbeds(), text.negativeEmbeds(), layers));
+    }
+
+    /** Prompt embeddings instead of the text encoder ({@code negative} null: the encoder's embedding of ""). */
+    public GenerationRequest withEmbeddings(INDArray prompt, INDArray negative) {
+        return withText(new Text(text.prompts(), text.negativePrompts(), prompt, negative, text.clipSkip()));
     }
 
     public GenerationRequest withLatents(INDArray l) {
-        return new GenerationRequest(prompts, negativePrompts, height, width, steps, guidanceScale, seed, l, clipSkip,
-                promptEmbeds, negativeEmbeds);
-    }
-
-    public GenerationRequest withEmbeddings(INDArray prompt, INDArray negative) {
-        return new GenerationRequest(prompts, negativePrompts, height, width, steps, guidanceScale, seed, latents,
-                clipSkip, prompt, negative);
+        return new GenerationRequest(text, height, width, steps, guidanceScale, seed, l, img2img);
     }
 
     public GenerationRequest withImg2Img(Img2Img i) {
-        return new GenerationRequest(prompts, negativePrompts, height, width, steps, guidanceScale, seed, latents,
-                clipSkip, promptEmbeds, negativeEmbeds, i);
+        return new GenerationRequest(text, height, width, steps, guidanceScale, seed, latents, i);
     }
 
     public boolean classifierFree() {

@@ -40,8 +40,8 @@ final class UNetBatches {
             var pipe = new StableDiffusionPipeline(prompts, unet, vae,
                     () -> new DDIMScheduler(cfg));
             for (long i = have; i < prior.count(); i++) {
-                var req = new GenerationRequest(List.of(prior.prompt()), null,
-                        resolution, resolution, prior.steps(), 7.5, seed + i, null, 0, null, null);
+                var req = GenerationRequest.of(prior.prompt(), seed + i).withSize(resolution, resolution)
+                        .withSteps(prior.steps());
                 Images.write(Images.fromUnitTensor(
                         pipe.generate(req).images().slice(0)), prior.data().resolve(String.format("class-%05d.png", i)));
             }

@@ -1,7 +1,6 @@
 package dev.udadiffusion.diffusion.train;
 
 import dev.udadiffusion.core.config.Configs;
-import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
@@ -22,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DreamBooth-style domain fine-tuning of a U-Net (thesis §3.4): noise-prediction training on a folder of domain images

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
 import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
 import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.data.io.Datasets;
@@ -93,9 +94,9 @@ public final class Demo {
         long minPixels = SmallComponentsRefinement.Options.THESIS.threshold(world.width(), world.height());
         SmallComponentsRefinement.Options scr = o.ablations().scr()
                 ? new SmallComponentsRefinement.Options(3000, o.budget().scrMaxRefinements(), 3.0, 2) : null;
-        LabeledDatasetGenerator.Options opts = new LabeledDatasetGenerator.Options(n, world.width(), world.height(),
-                o.budget().denoisingSteps(), 1.0, o.controlScale(), seed, o.ablations().rcs() ? 0.01 : 0, minPixels, scr,
-                32, "train", "generated").withPrompt("");
+        LabeledDatasetOptions opts = LabeledDatasetOptions.builder(n).seed(seed).sampling(new LabeledDatasetOptions.Sampling(
+                world.width(), world.height(), o.budget().denoisingSteps(), 1.0, o.controlScale(), "", false))
+                .rcs(o.ablations().rcs() ? 0.01 : 0, minPixels).scr(scr).batch(32).build();
         Datasets.Listing masks = Datasets.gta5(w.source(), Datasets.Policy.ERROR, false);
         try (StableDiffusion sd = StableDiffusion.load(zoo, StableDiffusion.Options.defaults().withUnet(unet));
                 ControlNetModel cn = ControlNetModel.load(zoo.resolve("controlnet"))) {

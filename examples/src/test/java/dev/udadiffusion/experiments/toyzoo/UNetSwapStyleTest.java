@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
 import dev.udadiffusion.core.testing.TestData;
 import dev.udadiffusion.data.toyworld.ToyWorld;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
@@ -101,8 +102,8 @@ class UNetSwapStyleTest {
     private static List<BufferedImage> generate(Path zoo, String unet, List<int[][]> masks, ToyWorld world) {
         try (StableDiffusion sd = StableDiffusion.load(zoo, StableDiffusion.Options.defaults().withUnet(zoo.resolve(unet)));
                 ControlNetModel cn = ControlNetModel.load(zoo.resolve("controlnet"))) {
-            var o = new LabeledDatasetGenerator.Options(masks.size(), world.width(), world.height(), 20, 1.0, 1.0, 0, 0, 0,
-                    null, masks.size(), "train", "swap").withPrompt(ToyZoo.PROMPT);
+            var o = LabeledDatasetOptions.builder(masks.size()).size(world.width(), world.height()).guidance(1.0)
+                    .prompt(ToyZoo.PROMPT).rcs(0, 0).scr(null).batch(masks.size()).output("train", "swap").build();
             long[] seeds = new long[masks.size()];
             for (int i = 0; i < seeds.length; i++) {
                 seeds[i] = i;
