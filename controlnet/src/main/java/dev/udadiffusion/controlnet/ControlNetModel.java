@@ -1,14 +1,14 @@
 package dev.udadiffusion.controlnet;
 
-import dev.udadiffusion.core.nn.Attention;
+import dev.udadiffusion.core.nn.GraphCache;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.ParamSpec;
 import dev.udadiffusion.core.state.Params;
+import dev.udadiffusion.core.state.PretrainedFolder;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.unet.UNetEncoder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,12 +49,12 @@ public final class ControlNetModel implements AutoCloseable {
     private final ControlNetConfig config;
     private final Params root;
     private final LoadReport report;
-    private final Map<Key, Graph> graphs = new HashMap<>();
-    private int queryChunk = Attention.DEFAULT_QUERY_CHUNK;
+    private final GraphCache<Key, Graph> graphs;
 
     private ControlNetModel(ControlNetConfig config, Params root) {
         this.config = config;
         this.root = root;
+        this.graphs = new GraphCache<>(k -> build(Params.shared(Graphs.newSameDiff(), root), k.h(), k.w()));
         int s = config.unet().sampleSize();
         graphs.put(new Key(s, s), build(root, s, s));
         this.report = root.report();
@@ -75,14 +75,13 @@ public final class ControlNetModel implements AutoCloseable {
 
     /** Loads a diffusers ControlNet folder (config.json + diffusion_pytorch_model.safetensors or its index). */
     public static ControlNetModel load(Path folder) {
-        ControlNetConfig cfg = ControlNetConfig.read(folder.resolve("config.json"));
-        for (String name : List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.safetensors.index.json")) {
-            if (Files.isRegularFile(folder.resolve(name))) {
-                return load(cfg, folder.resolve(name));
-            }
-        }
-        throw new IllegalArgumentException(folder + ": no diffusion_pytorch_model.safetensors (pickle .bin files are "
-                + "not loaded; convert them to safetensors)");
+        return load(ControlNetConfig.read(PretrainedFolder.config(folder)),
+                PretrainedFolder.weights(folder, PretrainedFolder.DIFFUSERS, false));
+    }
+
+    /** Writes a diffusers ControlNet folder that {@link #load(Path)} and diffusers' {@code from_pretrained} read. */
+    public void save(Path folder) {
+        PretrainedFolder.save(folder, config.toJson(), root, PretrainedFolder.DIFFUSERS);
     }
 
     /**
@@ -114,19 +113,19 @@ public final class ControlNetModel implements AutoCloseable {
         return report;
     }
 
-    public synchronized ControlNetModel setAttentionQueryChunk(int tokens) {
-        queryChunk = tokens;
-        graphs.clear();
+    /** As {@link UNet2DConditionModel#setAttentionQueryChunk}. */
+    public ControlNetModel setAttentionQueryChunk(int tokens) {
+        graphs.setQueryChunk(tokens);
         return this;
     }
 
     /** The graph for latents of size h×w (conditioning images are 8× larger). */
-    public synchronized Graph graph(long h, long w) {
+    public Graph graph(long h, long w) {
         int m = config.unet().sizeMultiple();
         if (h % m != 0 || w % m != 0) {
             throw new IllegalArgumentException("latent height and width must be multiples of " + m + ", got " + h + "x" + w);
         }
-        return graphs.computeIfAbsent(new Key(h, w), k -> build(Params.shared(Graphs.newSameDiff(), root), h, w));
+        return graphs.get(new Key(h, w));
     }
 
     private Graph build(Params p, long h, long w) {
@@ -162,7 +161,7 @@ public final class ControlNetModel implements AutoCloseable {
             sd.identity(COND_EMBEDDING, emb);
         }
         // 3.-4. the U-Net encoder and mid block
-        UNetEncoder.Result enc = UNetEncoder.forward(p, u, sample, timesteps, context, h, w, queryChunk, x -> x.add(emb));
+        UNetEncoder.Result enc = UNetEncoder.forward(p, u, sample, timesteps, context, h, w, graphs.queryChunk(), x -> x.add(emb));
         // 5. zero convolutions, scaled
         List<SDVariable> skips = enc.skips();
         List<SDVariable> out = new ArrayList<>();
@@ -218,7 +217,7 @@ public final class ControlNetModel implements AutoCloseable {
         }
         Map<String, INDArray> feeds = new HashMap<>();
         feeds.put(UNet2DConditionModel.SAMPLE, sample.castTo(DataType.FLOAT));
-        feeds.put(UNet2DConditionModel.TIMESTEPS, timestepsFor(timesteps, sample.size(0)));
+        feeds.put(UNet2DConditionModel.TIMESTEPS, UNet2DConditionModel.batchTimesteps(timesteps, sample.size(0)));
         feeds.put(UNet2DConditionModel.CONTEXT, encoderHiddenStates.castTo(DataType.FLOAT));
         feeds.put(COND, c.castTo(DataType.FLOAT));
         feeds.put(SCALES, Nd4j.createFromArray(s));
@@ -239,17 +238,6 @@ public final class ControlNetModel implements AutoCloseable {
     public INDArray conditioningEmbedding(INDArray cond, long h, long w) {
         Graph g = graph(h, w);
         return g.sd().output(Map.of(COND, cond.castTo(DataType.FLOAT)), COND_EMBEDDING).get(COND_EMBEDDING);
-    }
-
-    static INDArray timestepsFor(INDArray t, long batch) {
-        INDArray f = t.castTo(DataType.FLOAT).reshape(-1);
-        if (f.length() == batch) {
-            return f;
-        }
-        if (f.length() == 1) {
-            return Nd4j.valueArrayOf(new long[] {batch}, f.getFloat(0), DataType.FLOAT);
-        }
-        throw new IllegalArgumentException("timesteps do not match batch " + batch);
     }
 
     @Override

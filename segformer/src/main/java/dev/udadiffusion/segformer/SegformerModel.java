@@ -1,7 +1,10 @@
 package dev.udadiffusion.segformer;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Conv2d;
+import dev.udadiffusion.core.nn.GraphCache;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.LayerNorm;
 import dev.udadiffusion.core.nn.Linear;
@@ -12,9 +15,10 @@ import dev.udadiffusion.core.state.KeyMapping;
 import dev.udadiffusion.core.state.Layout;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
+import dev.udadiffusion.core.state.PretrainedFolder;
+import dev.udadiffusion.data.labels.CityscapesClasses;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -140,11 +144,12 @@ public final class SegformerModel implements AutoCloseable {
     private final SegformerConfig config;
     private final Params root;
     private final LoadReport report;
-    private final Map<Key, Graph> graphs = new HashMap<>();
+    private final GraphCache<Key, Graph> graphs;
 
     private SegformerModel(SegformerConfig config, Params root) {
         this.config = config;
         this.root = root;
+        this.graphs = new GraphCache<>(k -> build(Params.shared(Graphs.newSameDiff(), root), k.h(), k.w()));
         Graph g = build(root, 64, 64);
         graphs.put(new Key(64, 64), g);
         this.report = root.report();
@@ -164,31 +169,28 @@ public final class SegformerModel implements AutoCloseable {
 
     /**
      * A transformers folder ({@code config.json} + {@code model.safetensors}, or the only {@code *.safetensors}, or a
-     * sharded index) — what {@code save_pretrained} writes and what our training writes.
+     * sharded index) — what {@code save_pretrained} writes and what {@link #save(Path)} writes.
      */
     public static SegformerModel load(Path folder) {
-        Path cfg = folder.resolve("config.json");
-        if (!java.nio.file.Files.isRegularFile(cfg)) {
-            throw new IllegalArgumentException(folder + ": no config.json (expected a transformers SegFormer folder)");
-        }
-        SegformerConfig config = dev.udadiffusion.core.config.Configs.read(cfg, SegformerConfig.class);
-        Path weights = folder.resolve("model.safetensors");
-        if (!java.nio.file.Files.isRegularFile(weights)) {
-            weights = folder.resolve("model.safetensors.index.json");
-        }
-        if (!java.nio.file.Files.isRegularFile(weights)) {
-            try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(folder)) {
-                List<Path> all = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
-                if (all.size() != 1) {
-                    throw new IllegalArgumentException(folder + ": expected model.safetensors or exactly one *.safetensors "
-                            + "file, found " + all.size());
-                }
-                weights = all.get(0);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(folder + ": " + e.getMessage(), e);
+        SegformerConfig config = Configs.read(PretrainedFolder.config(folder), SegformerConfig.class);
+        return load(config, PretrainedFolder.weights(folder, PretrainedFolder.TRANSFORMERS, true));
+    }
+
+    /**
+     * Writes a transformers folder: config.json ({@code model_type}, {@code architectures} and {@code id2label} with the
+     * Cityscapes names when the config has none) and model.safetensors under transformers' names.
+     */
+    public void save(Path folder) {
+        ObjectNode cfg = (ObjectNode) Configs.toJsonTree(config);
+        cfg.put("model_type", "segformer");
+        cfg.putArray("architectures").add("SegformerForSemanticSegmentation");
+        if (cfg.path("id2label").isNull() || cfg.path("id2label").isMissingNode()) {
+            ObjectNode id2label = cfg.putObject("id2label");
+            for (int c = 0; c < config.numLabels(); c++) {
+                id2label.put(Integer.toString(c), c < CityscapesClasses.COUNT ? CityscapesClasses.name(c) : "class" + c);
             }
         }
-        return load(config, weights);
+        PretrainedFolder.save(folder, cfg.toPrettyString(), root, PretrainedFolder.TRANSFORMERS);
     }
 
     public SegformerConfig config() {
@@ -204,13 +206,13 @@ public final class SegformerModel implements AutoCloseable {
     }
 
     /** The graph for images of size h×w. */
-    public synchronized Graph graph(long h, long w) {
+    public Graph graph(long h, long w) {
         long minSide = (long) config.srRatios().get(0) * 4;
         if (h < minSide - 3 || w < minSide - 3) {
             throw new IllegalArgumentException("images must be at least " + (minSide - 3) + " pixels on each side, got "
                     + w + "x" + h);
         }
-        return graphs.computeIfAbsent(new Key(h, w), k -> build(Params.shared(Graphs.newSameDiff(), root), h, w));
+        return graphs.get(new Key(h, w));
     }
 
     /** Stage grid sizes for an input: conv k/s/p=k//2 gives ceil-like sizes. */

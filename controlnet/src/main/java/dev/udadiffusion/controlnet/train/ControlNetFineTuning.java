@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.controlnet.ControlNetModel;
-import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.NativeThreads;
@@ -181,7 +180,7 @@ public final class ControlNetFineTuning {
             return feeds;
         };
         TrainingLoop.History h = TrainingLoop.run(trainer, source, o.training(), NativeThreads.forConvTraining(), listener);
-        save(cn, o.training().outDir().resolve("controlnet"));
+        cn.save(o.training().outDir().resolve("controlnet"));
         if (rcs != null) {
             writeTimesSampled(o.training().outDir().resolve("rcs_times_sampled.json"), rcs.timesSampled());
         }
@@ -195,11 +194,6 @@ public final class ControlNetFineTuning {
             n.put(CityscapesClasses.name(c), times[c]);
         }
         AtomicFiles.writeString(file, n.toPrettyString());
-    }
-
-    /** Writes a diffusers ControlNet folder: config.json and diffusion_pytorch_model.safetensors. */
-    public static void save(ControlNetModel cn, Path folder) {
-        StateDict.saveDiffusersFolder(cn.params(), cn.config().toJson(), folder);
     }
 
 }

@@ -1,13 +1,16 @@
 package dev.udadiffusion.diffusion.clip;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.nn.Embedding;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.LayerNorm;
+import dev.udadiffusion.core.safetensors.DType;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.KeyMapping;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
-import java.nio.file.Files;
+import dev.udadiffusion.core.state.PretrainedFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,14 +75,28 @@ public final class CLIPTextModel implements AutoCloseable {
 
     /** Loads a diffusers {@code text_encoder/} folder (config.json + model.safetensors or its index). */
     public static CLIPTextModel load(Path folder) {
-        CLIPTextConfig cfg = CLIPTextConfig.read(folder.resolve("config.json"));
-        for (String name : List.of("model.safetensors", "model.safetensors.index.json")) {
-            if (Files.isRegularFile(folder.resolve(name))) {
-                return load(cfg, folder.resolve(name));
-            }
-        }
-        throw new IllegalArgumentException(folder + ": no model.safetensors (pickle .bin files are not loaded; "
-                + "convert them to safetensors)");
+        return load(CLIPTextConfig.read(PretrainedFolder.config(folder)),
+                PretrainedFolder.weights(folder, PretrainedFolder.TRANSFORMERS, false));
+    }
+
+    /**
+     * Writes a transformers {@code text_encoder/} folder (config.json naming {@code CLIPTextModel}, model.safetensors)
+     * that {@link #load(Path)} and transformers' {@code from_pretrained} read.
+     */
+    public void save(Path folder) {
+        PretrainedFolder.save(folder, configJson(), params, PretrainedFolder.TRANSFORMERS);
+    }
+
+    /** As {@link #save(Path)}, storing the weights as {@code storage} (the toy zoo keeps its text tower in F16). */
+    public void save(Path folder, DType storage) {
+        PretrainedFolder.save(folder, configJson(), params, PretrainedFolder.TRANSFORMERS, storage);
+    }
+
+    private String configJson() {
+        ObjectNode cfg = (ObjectNode) Configs.toJsonTree(config);
+        cfg.put("model_type", "clip_text_model");
+        cfg.putArray("architectures").add("CLIPTextModel");
+        return cfg.toPrettyString();
     }
 
     private void build() {

@@ -3,6 +3,7 @@ package dev.udadiffusion.diffusion.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.state.PretrainedFolder;
 import dev.udadiffusion.diffusion.clip.CLIPTextConfig;
 import dev.udadiffusion.diffusion.clip.CLIPTextModel;
 import dev.udadiffusion.diffusion.clip.CLIPTokenizer;
@@ -121,13 +122,15 @@ public final class StableDiffusion implements AutoCloseable {
         AutoencoderKL vae = null;
         try {
             LOG.info("loading {}", dir);
-            text = CLIPTextModel.load(CLIPTextConfig.read(component(dir, "text_encoder").resolve("config.json")),
-                    weights(component(dir, "text_encoder"), "model", o.variant()));
-            vae = AutoencoderKL.load(AutoencoderKLConfig.read(component(dir, "vae").resolve("config.json")),
-                    weights(component(dir, "vae"), "diffusion_pytorch_model", o.variant()));
+            Path textDir = component(dir, "text_encoder");
+            text = CLIPTextModel.load(CLIPTextConfig.read(PretrainedFolder.config(textDir)),
+                    PretrainedFolder.weights(textDir, PretrainedFolder.TRANSFORMERS, o.variant(), false));
+            Path vaeDir = component(dir, "vae");
+            vae = AutoencoderKL.load(AutoencoderKLConfig.read(PretrainedFolder.config(vaeDir)),
+                    PretrainedFolder.weights(vaeDir, PretrainedFolder.DIFFUSERS, o.variant(), false));
             unet = o.unetOverride() != null ? loadUnet(o.unetOverride(), o)
-                    : UNet2DConditionModel.load(UNet2DConditionConfig.read(component(dir, "unet").resolve("config.json")),
-                            weights(unetDir, "diffusion_pytorch_model", o.variant()));
+                    : UNet2DConditionModel.load(UNet2DConditionConfig.read(PretrainedFolder.config(component(dir, "unet"))),
+                            PretrainedFolder.weights(unetDir, PretrainedFolder.DIFFUSERS, o.variant(), false));
             CLIPTokenizer tok = CLIPTokenizer.load(o.tokenizer() != null ? o.tokenizer() : component(dir, "tokenizer"));
             Path schedFile = component(dir, "scheduler").resolve("scheduler_config.json");
             JsonNode sj = readJson(schedFile);
@@ -186,26 +189,6 @@ public final class StableDiffusion implements AutoCloseable {
             throw new IllegalArgumentException(dir + ": component folder '" + name + "' is missing");
         }
         return p;
-    }
-
-    /** {@code base[.variant].safetensors} or its sharded index; variant files win when asked for. */
-    static Path weights(Path dir, String base, String variant) {
-        List<String> names = variant != null
-                ? List.of(base + "." + variant + ".safetensors", base + ".safetensors." + variant + ".index.json",
-                        base + "." + variant + ".safetensors.index.json", base + ".safetensors", base + ".safetensors.index.json")
-                : List.of(base + ".safetensors", base + ".safetensors.index.json");
-        for (String n : names) {
-            if (Files.isRegularFile(dir.resolve(n))) {
-                return dir.resolve(n);
-            }
-        }
-        for (String ext : List.of(".bin", ".ckpt")) {
-            if (Files.isRegularFile(dir.resolve(base + ext))) {
-                throw new IllegalArgumentException(dir.resolve(base + ext) + ": pickle weights are not loaded; convert "
-                        + "them to safetensors");
-            }
-        }
-        throw new IllegalArgumentException(dir + ": no " + base + ".safetensors" + (variant == null ? "" : " (variant " + variant + ")"));
     }
 
     private static void expectClass(Path index, JsonNode mi, String component, String... classes) {

@@ -1,7 +1,5 @@
 package dev.udadiffusion.diffusion.train;
 
-import dev.udadiffusion.core.config.Configs;
-import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.NativeThreads;
@@ -252,7 +250,7 @@ public final class UNetFineTuning {
             // as diffusers' --use_ema: the averaged weights are the result
             h.ema().weights().forEach((k, v) -> g.parameterArrays().get(k).assign(v));
         }
-        saveUnet(unet, o.training().outDir().resolve("unet"));
+        unet.save(o.training().outDir().resolve("unet"));
         return h;
     }
 
@@ -275,11 +273,6 @@ public final class UNetFineTuning {
             }
         }
         return first;
-    }
-
-    /** Writes a diffusers unet/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */
-    public static void saveUnet(UNet2DConditionModel unet, Path folder) {
-        StateDict.saveDiffusersFolder(unet.params(), Configs.toJson(unet.config()), folder);
     }
 
 }

@@ -1,8 +1,6 @@
 package dev.udadiffusion.diffusion.train;
 
-import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.random.Rng;
-import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.NativeThreads;
@@ -60,7 +58,7 @@ public final class VaeFineTuning {
         long lr = o.resolution() / f;
         TrainingLoop.BatchSource source = (step, micro, rng) -> batch(data, o, latent, lr, rng);
         TrainingLoop.History h = TrainingLoop.run(trainer, source, t, NativeThreads.forConvTraining(), listener);
-        save(vae, t.outDir().resolve("vae"));
+        vae.save(t.outDir().resolve("vae"));
         return h;
     }
 
@@ -75,8 +73,4 @@ public final class VaeFineTuning {
         return feeds;
     }
 
-    /** Writes a diffusers vae/ folder: config.json and diffusion_pytorch_model.safetensors (atomically each). */
-    public static void save(AutoencoderKL vae, Path folder) {
-        StateDict.saveDiffusersFolder(vae.params(), Configs.toJson(vae.config()), folder);
-    }
 }

@@ -1,13 +1,15 @@
 package dev.udadiffusion.diffusion.unet;
 
+import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Conv2d;
-import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.nn.GraphCache;
 import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
-import java.nio.file.Files;
+import dev.udadiffusion.core.state.PretrainedFolder;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,12 +49,12 @@ public final class UNet2DConditionModel implements AutoCloseable {
     private final UNet2DConditionConfig config;
     private final Params root;
     private final LoadReport report;
-    private final Map<Key, Graph> graphs = new HashMap<>();
-    private int queryChunk = dev.udadiffusion.core.nn.Attention.DEFAULT_QUERY_CHUNK;
+    private final GraphCache<Key, Graph> graphs;
 
     private UNet2DConditionModel(UNet2DConditionConfig config, Params root) {
         this.config = config;
         this.root = root;
+        this.graphs = new GraphCache<>(k -> build(Params.shared(Graphs.newSameDiff(), root), k.h(), k.w(), k.residuals()));
         Graph first = build(root, config.sampleSize(), config.sampleSize(), false);
         graphs.put(new Key(first.height(), first.width(), false), first);
         this.report = root.report();
@@ -73,14 +75,13 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Loads a diffusers {@code unet/} folder (config.json + diffusion_pytorch_model.safetensors or its index). */
     public static UNet2DConditionModel load(Path folder) {
-        UNet2DConditionConfig cfg = UNet2DConditionConfig.read(folder.resolve("config.json"));
-        for (String name : List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.safetensors.index.json")) {
-            if (Files.isRegularFile(folder.resolve(name))) {
-                return load(cfg, folder.resolve(name));
-            }
-        }
-        throw new IllegalArgumentException(folder + ": no diffusion_pytorch_model.safetensors (pickle .bin files are "
-                + "not loaded; convert them to safetensors)");
+        return load(UNet2DConditionConfig.read(PretrainedFolder.config(folder)),
+                PretrainedFolder.weights(folder, PretrainedFolder.DIFFUSERS, false));
+    }
+
+    /** Writes a diffusers {@code unet/} folder that {@link #load(Path)} and diffusers' {@code from_pretrained} read. */
+    public void save(Path folder) {
+        PretrainedFolder.save(folder, Configs.toJson(config), root, PretrainedFolder.DIFFUSERS);
     }
 
     public UNet2DConditionConfig config() {
@@ -100,23 +101,18 @@ public final class UNet2DConditionModel implements AutoCloseable {
      * Attention processes queries in chunks of this many tokens (bounding the score tensor to
      * B·heads·chunk·keys floats). Applies to graphs built after the call; existing ones are dropped.
      */
-    public synchronized UNet2DConditionModel setAttentionQueryChunk(int tokens) {
-        if (tokens < 1) {
-            throw new IllegalArgumentException("query chunk must be positive");
-        }
-        queryChunk = tokens;
-        graphs.clear();
+    public UNet2DConditionModel setAttentionQueryChunk(int tokens) {
+        graphs.setQueryChunk(tokens);
         return this;
     }
 
     /** The graph for latents of size h×w, with or without ControlNet residual inputs (built on first use). */
-    public synchronized Graph graph(long h, long w, boolean residuals) {
+    public Graph graph(long h, long w, boolean residuals) {
         int m = config.sizeMultiple();
         if (h % m != 0 || w % m != 0) {
             throw new IllegalArgumentException("latent height and width must be multiples of " + m + ", got " + h + "x" + w);
         }
-        return graphs.computeIfAbsent(new Key(h, w, residuals),
-                k -> build(Params.shared(Graphs.newSameDiff(), root), h, w, residuals));
+        return graphs.get(new Key(h, w, residuals));
     }
 
     /** Noise prediction for sample [B, C, h, w], timesteps [B] (or one value for all), text embeddings [B, S, D]. */
@@ -147,7 +143,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     }
 
     /** Timesteps as float [B]: one value is repeated for the batch, as diffusers' {@code expand}. */
-    static INDArray batchTimesteps(INDArray t, long batch) {
+    public static INDArray batchTimesteps(INDArray t, long batch) {
         INDArray f = t.castTo(DataType.FLOAT).reshape(-1);
         if (f.length() == batch) {
             return f;
@@ -197,9 +193,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
         List<Integer> layers = c.transformerLayers();
         int n = ch.size();
         // 0.-3. time embedding, conv_in, down blocks; 5. mid block (shared with ControlNet)
-        UNetEncoder.Result enc = UNetEncoder.forward(p, c, sample, timesteps, context, h, w, queryChunk, v -> v);
+        UNetEncoder.Result enc = UNetEncoder.forward(p, c, sample, timesteps, context, h, w, graphs.queryChunk(), v -> v);
         List<SDVariable> skips = new ArrayList<>(enc.skips());
-        UNetContext ctx = new UNetContext(p, enc.temb(), context, c, h, w, queryChunk);
+        UNetContext ctx = new UNetContext(p, enc.temb(), context, c, h, w, graphs.queryChunk());
         // 4. ControlNet residuals on the skips and the mid-block output
         SDVariable hs = enc.mid();
         if (downResiduals != null) {

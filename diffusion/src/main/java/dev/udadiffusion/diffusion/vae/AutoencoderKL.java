@@ -1,12 +1,12 @@
 package dev.udadiffusion.diffusion.vae;
 
+import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
-import java.nio.file.Files;
+import dev.udadiffusion.core.state.PretrainedFolder;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -69,14 +69,13 @@ public final class AutoencoderKL implements AutoCloseable {
      * (or its sharded index).
      */
     public static AutoencoderKL load(Path folder) {
-        AutoencoderKLConfig cfg = AutoencoderKLConfig.read(folder.resolve("config.json"));
-        for (String name : List.of("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.safetensors.index.json")) {
-            if (Files.isRegularFile(folder.resolve(name))) {
-                return load(cfg, folder.resolve(name));
-            }
-        }
-        throw new IllegalArgumentException(folder + ": no diffusion_pytorch_model.safetensors (pickle .bin files are "
-                + "not loaded; convert them to safetensors)");
+        return load(AutoencoderKLConfig.read(PretrainedFolder.config(folder)),
+                PretrainedFolder.weights(folder, PretrainedFolder.DIFFUSERS, false));
+    }
+
+    /** Writes a diffusers {@code vae/} folder that {@link #load(Path)} and diffusers' {@code from_pretrained} read. */
+    public void save(Path folder) {
+        PretrainedFolder.save(folder, Configs.toJson(config), params, PretrainedFolder.DIFFUSERS);
     }
 
     private void build() {

@@ -60,12 +60,4 @@ public final class StateDict {
         SafetensorsWriter.write(file, torchTensors(params, include), Map.of("format", "pt"));
     }
 
-    /**
-     * A diffusers model folder: {@code config.json} (the given JSON) and {@code diffusion_pytorch_model.safetensors} with
-     * every parameter, each written atomically.
-     */
-    public static void saveDiffusersFolder(Params params, String configJson, Path folder) {
-        dev.udadiffusion.core.io.AtomicFiles.writeString(folder.resolve("config.json"), configJson);
-        save(params, folder.resolve("diffusion_pytorch_model.safetensors"), k -> true);
-    }
 }

@@ -5,15 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.safetensors.DType;
-import dev.udadiffusion.core.safetensors.SafetensorsWriter;
-import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.diffusion.clip.CLIPTextConfig;
 import dev.udadiffusion.diffusion.clip.CLIPTextModel;
 import dev.udadiffusion.diffusion.clip.CLIPTokenizer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /** The zoo's fixed parts and model configs: tokenizer, frozen random text tower, noise schedule, and the three architectures. */
 final class ToyZooBase {
@@ -55,13 +50,7 @@ final class ToyZooBase {
                 """);
         CLIPTextConfig tc = Configs.read(textConfig(), CLIPTextConfig.class, "toy text encoder");
         try (CLIPTextModel text = CLIPTextModel.random(tc, seed)) {
-            List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-            StateDict.torchTensors(text.params(), k -> true).forEach((k, v) -> tensors.add(
-                    SafetensorsWriter.Tensor.of(k, v, DType.F16)));
-            SafetensorsWriter.write(out.resolve("text_encoder/model.safetensors"), tensors, Map.of("format", "pt"));
-            ObjectNode cfg = (ObjectNode) Configs.toJsonTree(tc);
-            cfg.putArray("architectures").add("CLIPTextModel");
-            AtomicFiles.writeString(out.resolve("text_encoder/config.json"), cfg.toPrettyString());
+            text.save(out.resolve("text_encoder"), DType.F16);
         }
     }
 

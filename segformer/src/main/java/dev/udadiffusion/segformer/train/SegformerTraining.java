@@ -1,12 +1,7 @@
 package dev.udadiffusion.segformer.train;
 
-import dev.udadiffusion.core.io.AtomicFiles;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.core.random.Rng;
-import dev.udadiffusion.core.state.StateDict;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
 import dev.udadiffusion.core.train.Trainer;
@@ -17,16 +12,12 @@ import dev.udadiffusion.data.augment.Augment;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
-import dev.udadiffusion.data.labels.CityscapesClasses;
 import dev.udadiffusion.data.rcs.DatasetStats;
 import dev.udadiffusion.data.rcs.RareClassSampler;
 import dev.udadiffusion.data.rcs.RcsCropper;
 import dev.udadiffusion.segformer.SegformerModel;
 import dev.udadiffusion.segformer.SegformerTargets;
 import dev.udadiffusion.segformer.eval.SegformerInput;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
@@ -160,7 +151,7 @@ public final class SegformerTraining {
         TrainingLoop.History h = TrainingLoop.run(trainer, source, o.training(), 0, listener,
                 List.of(SegformerModel.BN_MEAN, SegformerModel.BN_VAR),
                 out -> model.updateRunningStats(out.get(SegformerModel.BN_MEAN), out.get(SegformerModel.BN_VAR), bnCount));
-        save(model, o.training().outDir().resolve("segformer"));
+        model.save(o.training().outDir().resolve("segformer"));
         return h;
     }
 
@@ -176,23 +167,4 @@ public final class SegformerTraining {
         return Augment.randomFlip(Augment.randomCrop(p.image(), p.labels(), o.crops().crop(), o.crops().crop(), o.crops().catMaxRatio(), rng), rng);
     }
 
-    /** A transformers folder: config.json (model_type, id2label) and model.safetensors under transformers' names. */
-    public static void save(SegformerModel model, Path folder) {
-        try {
-            Files.createDirectories(folder);
-            ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(Configs.toJson(model.config()));
-            cfg.put("model_type", "segformer");
-            cfg.putArray("architectures").add("SegformerForSemanticSegmentation");
-            if (cfg.path("id2label").isNull() || cfg.path("id2label").isMissingNode()) {
-                ObjectNode id2label = cfg.putObject("id2label");
-                for (int c = 0; c < model.config().numLabels(); c++) {
-                    id2label.put(Integer.toString(c), c < CityscapesClasses.COUNT ? CityscapesClasses.name(c) : "class" + c);
-                }
-            }
-            AtomicFiles.writeString(folder.resolve("config.json"), cfg.toPrettyString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
-        }
-        StateDict.save(model.params(), folder.resolve("model.safetensors"), k -> true);
-    }
 }
