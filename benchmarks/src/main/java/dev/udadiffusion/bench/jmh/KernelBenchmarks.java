@@ -4,10 +4,11 @@ import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Attention;
 import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.GEGLU;
-import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Linear;
 import dev.udadiffusion.core.nn.Resize;
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -109,8 +110,8 @@ public class KernelBenchmarks {
             }
             case "groupnorm_silu_320_64x64" -> {
                 x = Nd4j.rand(DataType.FLOAT, 2, 320, 64, 64);
-                y = Activations.silu(sd, GroupNorm.forward(p, "gn", sd.placeHolder("x", DataType.FLOAT, 2, 320, 64, 64), 4, 32,
-                        320, 1e-5, true, 64, 64));
+                y = Activations.silu(sd, GroupNorm.of(32, 320, 1e-5)
+                        .forward(p, "gn", sd.placeHolder("x", DataType.FLOAT, 2, 320, 64, 64), new Size2d(64, 64)));
             }
             case "softmax_8x4096x4096" -> {
                 x = Nd4j.rand(DataType.FLOAT, 1, 8, 4096, 4096);

@@ -2,9 +2,10 @@ package dev.udadiffusion.bench.jmh;
 
 import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Attention;
-import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.LayerNorm;
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
 import dev.udadiffusion.core.train.AdamW;
 import dev.udadiffusion.core.train.LrSchedule;
@@ -68,13 +69,13 @@ public class TrainKernelBenchmarks {
         switch (kernel) {
             case "groupnorm_silu_32_16x32_b32" -> {
                 shape = new long[] {32, 32, 16, 32}; // toy U-Net, first level, batch 32
-                y = Activations.silu(sd, GroupNorm.forward(p, "gn", sd.placeHolder("x", DataType.FLOAT, shape), 4, 16, 32,
-                        1e-5, true, 16, 32));
+                y = Activations.silu(sd, GroupNorm.of(16, 32, 1e-5)
+                        .forward(p, "gn", sd.placeHolder("x", DataType.FLOAT, shape), new Size2d(16, 32)));
             }
             case "groupnorm_silu_320_64x64" -> {
                 shape = new long[] {2, 320, 64, 64};
-                y = Activations.silu(sd, GroupNorm.forward(p, "gn", sd.placeHolder("x", DataType.FLOAT, shape), 4, 32, 320,
-                        1e-5, true, 64, 64));
+                y = Activations.silu(sd, GroupNorm.of(32, 320, 1e-5)
+                        .forward(p, "gn", sd.placeHolder("x", DataType.FLOAT, shape), new Size2d(64, 64)));
             }
             case "layernorm_4096x320" -> {
                 shape = new long[] {2, 4096, 320};

@@ -2,6 +2,7 @@ package dev.udadiffusion.diffusion.train;
 
 import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.Graphs;
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
@@ -55,7 +56,7 @@ public final class VaeTraining {
         int latent = c.latentChannels();
         SDVariable image = sd.placeHolder(IMAGE, DataType.FLOAT, -1, c.inChannels(), h, w);
         SDVariable eps = sd.placeHolder(EPS, DataType.FLOAT, -1, latent, h / f, w / f);
-        SDVariable moments = Encoder.forward(p, "encoder", image, c, staticShapes ? h : -1, staticShapes ? w : -1);
+        SDVariable moments = Encoder.forward(p, "encoder", image, c, staticShapes ? new Size2d(h, w) : Size2d.UNKNOWN);
         if (c.useQuantConv()) {
             moments = Conv2d.forward(p, "quant_conv", moments, 2 * latent, 2 * latent, 1, 1, 0, true);
         }
@@ -67,8 +68,8 @@ public final class VaeTraining {
         if (c.usePostQuantConv()) {
             z = Conv2d.forward(p, "post_quant_conv", z, latent, latent, 1, 1, 0, true);
         }
-        SDVariable rec = sd.identity(RECONSTRUCTION, Decoder.forward(p, "decoder", z, c, staticShapes ? h / f : -1,
-                staticShapes ? w / f : -1));
+        SDVariable rec = sd.identity(RECONSTRUCTION, Decoder.forward(p, "decoder", z, c,
+                staticShapes ? new Size2d(h / f, w / f) : Size2d.UNKNOWN));
         SDVariable d = rec.sub(image);
         SDVariable recLoss = d.mul(d).mean(REC_LOSS);
         // 0.5 · Σ (μ² + σ² − 1 − log σ²) per sample, then the batch mean (positive axes only: M2.1)

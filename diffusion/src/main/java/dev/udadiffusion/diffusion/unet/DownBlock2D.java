@@ -1,7 +1,6 @@
 package dev.udadiffusion.diffusion.unet;
 
 import dev.udadiffusion.diffusion.blocks.Downsample2D;
-import dev.udadiffusion.diffusion.blocks.ResnetBlock2D;
 import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -15,8 +14,7 @@ final class DownBlock2D {
             List<SDVariable> skips) {
         SDVariable h = x;
         for (int j = 0; j < c.config().layersPerBlock(); j++) {
-            h = ResnetBlock2D.forward(c.p(), prefix + ".resnets." + j, h, j == 0 ? in : out, out, c.temb(),
-                    c.config().timeEmbedDim(), c.groups(), c.eps(), c.height(level), c.width(level));
+            h = c.resnet(j == 0 ? in : out, out).forward(c.p(), prefix + ".resnets." + j, h, c.temb(), c.size(level));
             skips.add(h);
         }
         if (downsample) {

@@ -6,6 +6,7 @@ import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.GraphCache;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
@@ -222,7 +223,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
             prevOut = out;
         }
         // 7. post-process
-        hs = GroupNorm.forward(p, "conv_norm_out", hs, 4, c.normNumGroups(), ch.get(0), c.normEps(), true, h, w);
+        hs = GroupNorm.of(c.normNumGroups(), ch.get(0), c.normEps()).forward(p, "conv_norm_out", hs, new Size2d(h, w));
         hs = Activations.silu(sd, hs);
         hs = Conv2d.forward(p, "conv_out", hs, ch.get(0), c.outChannels(), 3, 1, 1, true);
         return hs;

@@ -1,6 +1,8 @@
 package dev.udadiffusion.diffusion.unet;
 
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
+import dev.udadiffusion.diffusion.blocks.ResnetBlock2D;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
@@ -18,12 +20,19 @@ record UNetContext(Params p, SDVariable temb, SDVariable context, UNet2DConditio
         return config.normEps();
     }
 
-    long height(int level) {
-        return latentH >> level;
+    /** The latent size at a level with {@code level} stride-2 steps. */
+    Size2d size(int level) {
+        return new Size2d(latentH >> level, latentW >> level);
     }
 
-    long width(int level) {
-        return latentW >> level;
+    /** diffusers' {@code ResnetBlock2D(in, out, temb_channels, groups, eps)} with this U-Net's settings. */
+    ResnetBlock2D resnet(int in, int out) {
+        return new ResnetBlock2D(in, out, config.timeEmbedDim(), groups(), eps());
+    }
+
+    /** diffusers' {@code Transformer2DModel(heads, channels // heads, channels, layers, cross_attention_dim, groups)}. */
+    Transformer2DModel transformer(int channels, int heads, int layers) {
+        return new Transformer2DModel(channels, heads, layers, config.crossDim(), groups(), config.useLinearProjection());
     }
 
     /** H·W tokens at a level with {@code downsamples} stride-2 steps. */

@@ -1,6 +1,5 @@
 package dev.udadiffusion.diffusion.unet;
 
-import dev.udadiffusion.diffusion.blocks.ResnetBlock2D;
 import dev.udadiffusion.diffusion.blocks.Upsample2D;
 import java.util.Deque;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -29,12 +28,10 @@ final class UpBlock2D {
             int skipCh = j == n - 1 ? skipIn : out;
             int inCh = j == 0 ? prevOut : out;
             h = c.p().sameDiff().concat(1, h, skip); // [B, inCh + skipCh, H, W]
-            h = ResnetBlock2D.forward(c.p(), prefix + ".resnets." + j, h, inCh + skipCh, out, c.temb(),
-                    c.config().timeEmbedDim(), c.groups(), c.eps(), c.height(level), c.width(level));
+            h = c.resnet(inCh + skipCh, out).forward(c.p(), prefix + ".resnets." + j, h, c.temb(), c.size(level));
             if (heads > 0) {
-                h = Transformer2DModel.forward(c.p(), prefix + ".attentions." + j, h, c.context(), out, heads, layers,
-                        c.config().crossDim(), c.groups(), c.config().useLinearProjection(), c.height(level), c.width(level),
-                        c.queryChunk());
+                h = c.transformer(out, heads, layers).forward(c.p(), prefix + ".attentions." + j, h, c.context(),
+                        c.size(level), c.queryChunk());
             }
         }
         if (upsample) {

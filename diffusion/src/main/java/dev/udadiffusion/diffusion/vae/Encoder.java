@@ -3,6 +3,7 @@ package dev.udadiffusion.diffusion.vae;
 import dev.udadiffusion.core.nn.Activations;
 import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
 import dev.udadiffusion.diffusion.blocks.Downsample2D;
 import dev.udadiffusion.diffusion.blocks.ResnetBlock2D;
@@ -18,15 +19,16 @@ public final class Encoder {
     }
 
     public static SDVariable forward(Params p, String prefix, SDVariable image, AutoencoderKLConfig c) {
-        return forward(p, prefix, image, c, -1, -1);
+        return forward(p, prefix, image, c, Size2d.UNKNOWN);
     }
 
     /**
      * As above with the image's static height and width (-1 when unknown): training graphs know them, and the
      * normalisations then take their static-shape forms ({@link GroupNorm}).
      */
-    public static SDVariable forward(Params p, String prefix, SDVariable image, AutoencoderKLConfig c, long height,
-            long width) {
+    public static SDVariable forward(Params p, String prefix, SDVariable image, AutoencoderKLConfig c, Size2d size) {
+        long height = size.height();
+        long width = size.width();
         List<Integer> ch = c.blockOutChannels();
         int groups = c.normNumGroups();
         // 1. conv_in
@@ -37,8 +39,8 @@ public final class Encoder {
             int out = ch.get(i);
             String b = prefix + ".down_blocks." + i;
             for (int j = 0; j < c.layersPerBlock(); j++) {
-                h = ResnetBlock2D.forward(p, b + ".resnets." + j, h, j == 0 ? in : out, out, null, 0, groups, EPS,
-                        height, width);
+                h = ResnetBlock2D.withoutTime(j == 0 ? in : out, out, groups, EPS).forward(p, b + ".resnets." + j, h, null,
+                        new Size2d(height, width));
             }
             if (i < ch.size() - 1) {
                 h = Downsample2D.forward(p, b + ".downsamplers.0", h, out, 0);
@@ -50,9 +52,10 @@ public final class Encoder {
         }
         // 3. mid block
         int top = ch.get(ch.size() - 1);
-        h = VaeMidBlock.forward(p, prefix + ".mid_block", h, top, groups, EPS, c.midBlockAddAttention(), height, width);
+        Size2d bottom = new Size2d(height, width);
+        h = new VaeMidBlock(top, groups, EPS, c.midBlockAddAttention()).forward(p, prefix + ".mid_block", h, bottom);
         // 4. post-process
-        h = GroupNorm.forward(p, prefix + ".conv_norm_out", h, 4, groups, top, EPS, true, height, width);
+        h = GroupNorm.of(groups, top, EPS).forward(p, prefix + ".conv_norm_out", h, bottom);
         h = Activations.silu(p.sameDiff(), h);
         return Conv2d.forward(p, prefix + ".conv_out", h, top, 2 * c.latentChannels(), 3, 1, 1, true);
     }

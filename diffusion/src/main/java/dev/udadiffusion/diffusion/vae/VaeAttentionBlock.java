@@ -3,6 +3,7 @@ package dev.udadiffusion.diffusion.vae;
 import dev.udadiffusion.core.nn.Attention;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.GroupNorm;
+import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -12,16 +13,14 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * [B, C, H, W], then single-head self-attention over the H·W tokens with scale 1/sqrt(C) (to_q/to_k/to_v/to_out.0
  * Linear C→C with bias), reshaped back and added to the input.
  */
-public final class VaeAttentionBlock {
+public record VaeAttentionBlock(int channels, int groups, double eps) {
 
-    private VaeAttentionBlock() {
-    }
-
-    /** @param height x's static height, or -1 when unknown (likewise width) */
-    public static SDVariable forward(Params p, String prefix, SDVariable x, int channels, int groups, double eps,
-            long height, long width) {
+    /** @param size x's static height and width, {@link Size2d#UNKNOWN} when not known */
+    public SDVariable forward(Params p, String prefix, SDVariable x, Size2d size) {
         SameDiff sd = p.sameDiff();
-        SDVariable h = GroupNorm.forward(p, prefix + ".group_norm", x, 4, groups, channels, eps, true, height, width);
+        SDVariable h = GroupNorm.of(groups, channels, eps).forward(p, prefix + ".group_norm", x, size);
+        long height = size.height();
+        long width = size.width();
         boolean known = Graphs.known(height, width);
         long n = known ? height * width : -1;
         // [B, C, H, W] -> [B, C, HW] -> [B, HW, C]; literal shapes when the size is known (no shape ops, fewer in backward)

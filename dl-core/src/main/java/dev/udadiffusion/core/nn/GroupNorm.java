@@ -14,19 +14,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * whose backward avoids M2.1's slow broadcast {@code multiply_bp} ({@link RowOps}); inference graphs with static sizes
  * take statistics per channel on x's own layout; without static sizes, the broadcasting form on an [N, G, rest] view.
  */
-public final class GroupNorm {
+public record GroupNorm(int groups, int channels, double eps, boolean affine) {
 
-    private GroupNorm() {
+    /** {@code nn.GroupNorm(groups, channels, eps)} with a learned scale and shift. */
+    public static GroupNorm of(int groups, int channels, double eps) {
+        return new GroupNorm(groups, channels, eps, true);
     }
 
-    public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int groups, int channels,
-            double eps, boolean affine) {
-        return forward(p, prefix, x, rank, groups, channels, eps, affine, (long[]) null);
+    /** On [N, C, H, W]; {@code size} is H×W when the graph has static sizes (saves the shape ops). */
+    public SDVariable forward(Params p, String prefix, SDVariable x, Size2d size) {
+        return forward(p, prefix, x, 4, size.height(), size.width());
     }
 
-    /** As above; {@code spatial} are x's static dims after the channel axis when known (saves the shape ops). */
-    public static SDVariable forward(Params p, String prefix, SDVariable x, int rank, int groups, int channels,
-            double eps, boolean affine, long... spatial) {
+    /** On [N, C, ...] of static rank {@code rank}; {@code spatial} are x's dims after the channel axis when known. */
+    public SDVariable forward(Params p, String prefix, SDVariable x, int rank, long... spatial) {
         if (channels % groups != 0) {
             throw new IllegalArgumentException(prefix + ": " + channels + " channels not divisible into " + groups + " groups");
         }

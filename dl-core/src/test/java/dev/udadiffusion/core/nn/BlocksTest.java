@@ -88,24 +88,24 @@ class BlocksTest {
     @Test
     void groupNormRank4AndRank3IncludingTinyVariance() {
         INDArray xv = rand(2, 8, 3, 5);
-        SDVariable y = GroupNorm.forward(p, "gn", sd.var("x", xv), 4, 4, 8, 1e-6, true);
+        SDVariable y = GroupNorm.of(4, 8, 1e-6).forward(p, "gn", sd.var("x", xv), 4);
         randomize("gn.weight", "gn.bias");
         assertClose(Naive.groupNorm(xv, 4, 1e-6, p.torchValue("gn.weight"), p.torchValue("gn.bias")), run(y), 1e-10);
         INDArray small = rand(1, 4, 6).muli(1e-3).addi(3.0);
-        SDVariable y3 = GroupNorm.forward(p, "gn3", sd.var("xs", small), 3, 2, 4, 1e-5, true);
+        SDVariable y3 = GroupNorm.of(2, 4, 1e-5).forward(p, "gn3", sd.var("xs", small), 3);
         randomize("gn3.weight", "gn3.bias");
         assertClose(Naive.groupNorm(small, 2, 1e-5, p.torchValue("gn3.weight"), p.torchValue("gn3.bias")), run(y3), 1e-9);
         GradCheck.check(sd, y, Map.of(), List.of("x", "gn.weight", "gn.bias"), 8);
         // static spatial shape (the fast reshape path) and no affine; the mean is far larger than the spread
         INDArray big = rand(2, 6, 4, 3).muli(1e-2).addi(50.0);
-        SDVariable ys = GroupNorm.forward(p, "gns", sd.var("xb", big), 4, 3, 6, 1e-5, false, 4, 3);
+        SDVariable ys = new GroupNorm(3, 6, 1e-5, false).forward(p, "gns", sd.var("xb", big), new Size2d(4, 3));
         assertClose(Naive.groupNorm(big, 3, 1e-5, null, null), run(ys), 1e-8);
         GradCheck.check(sd, ys, Map.of(), List.of("xb"), 8);
         // static sizes with the affine (inference graphs take per-channel statistics), at rank 4 and rank 3
-        SDVariable ya = GroupNorm.forward(p, "gna", sd.var("xa", xv), 4, 4, 8, 1e-6, true, 3, 5);
+        SDVariable ya = GroupNorm.of(4, 8, 1e-6).forward(p, "gna", sd.var("xa", xv), new Size2d(3, 5));
         randomize("gna.weight", "gna.bias");
         assertClose(Naive.groupNorm(xv, 4, 1e-6, p.torchValue("gna.weight"), p.torchValue("gna.bias")), run(ya), 1e-10);
-        SDVariable ya3 = GroupNorm.forward(p, "gna3", sd.var("xa3", small), 3, 2, 4, 1e-5, true, 6);
+        SDVariable ya3 = GroupNorm.of(2, 4, 1e-5).forward(p, "gna3", sd.var("xa3", small), 3, 6);
         randomize("gna3.weight", "gna3.bias");
         assertClose(Naive.groupNorm(small, 2, 1e-5, p.torchValue("gna3.weight"), p.torchValue("gna3.bias")), run(ya3),
                 1e-9);
@@ -118,9 +118,9 @@ class BlocksTest {
         assertTrue(Graphs.isTraining(t) && !Graphs.isTraining(sd));
         Params tp = Params.init(t, DataType.DOUBLE, 12);
         INDArray xv = rand(2, 8, 3, 5);
-        SDVariable y = GroupNorm.forward(tp, "gn", t.var("x", xv), 4, 4, 8, 1e-6, true, 3, 5);
+        SDVariable y = GroupNorm.of(4, 8, 1e-6).forward(tp, "gn", t.var("x", xv), new Size2d(3, 5));
         INDArray big = rand(2, 6, 4, 3).muli(1e-2).addi(50.0); // mean far larger than the spread
-        SDVariable ys = GroupNorm.forward(tp, "gns", t.var("xb", big), 4, 3, 6, 1e-5, false, 4, 3);
+        SDVariable ys = new GroupNorm(3, 6, 1e-5, false).forward(tp, "gns", t.var("xb", big), new Size2d(4, 3));
         INDArray lx = rand(2, 3, 16).muli(1e-3).addi(0.7);
         SDVariable yl = LayerNorm.forward(tp, "ln", t.var("lx", lx), 3, 16, 1e-5);
         // the graph is still known as a training graph once it has ops (SameDiff's hash follows its contents), and
