@@ -12,6 +12,7 @@ import dev.udadiffusion.data.rcs.DatasetStats;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -150,10 +151,19 @@ class AugmentStatsTest {
         assertTrue(swc.contains("\"13\":[[") && swc.contains("00001.png\",1]"), swc);
         String before = Files.readString(root.resolve("sample_class_stats.json"));
         g.getRaster().setSample(2, 0, 0, 26);
-        Thread.sleep(1100); // file times have 1 s resolution on some file systems
-        ImageIO.write(g, "png", root.resolve("labels/00001.png").toFile());
+        Path label = root.resolve("labels/00001.png");
+        FileTime written = Files.getLastModifiedTime(label);
+        ImageIO.write(g, "png", label.toFile());
+        // file times have 1 s resolution on some file systems: a rewrite within the second must still count as new
+        Files.setLastModifiedTime(label, FileTime.fromMillis(written.toMillis() + 2000));
         List<ClassStats> again = DatasetStats.of(Datasets.gta5(root, Datasets.Policy.ERROR, true), root);
         assertEquals(2, again.get(0).count(13));
         assertNotEquals(before, Files.readString(root.resolve("sample_class_stats.json")));
+        // unchanged labels: the cache is read, not recomputed (stats we plant in it come back as they are)
+        int[][] sevenCars = new int[1][7];
+        java.util.Arrays.fill(sevenCars[0], 13);
+        ClassStats.write(root.resolve("sample_class_stats.json"), List.of(ClassStats.of(label.toString(), sevenCars)));
+        List<ClassStats> cached = DatasetStats.of(Datasets.gta5(root, Datasets.Policy.ERROR, true), root);
+        assertEquals(7, cached.get(0).count(13));
     }
 }

@@ -35,29 +35,43 @@ public final class RssGuard implements AutoCloseable {
     private static final long MAX_SETTLE_MILLIS = 5000;
 
     private final long limit;
+    private final long periodMillis;
+    private final LongSupplier rss;
+    private final Runnable collect;
     private final Thread thread;
     private final AtomicLong collections = new AtomicLong();
     private volatile boolean running = true;
+    // the watcher's state: consecutive readings over the limit, and the wait after the next collection
+    private int over;
+    private long settle = SETTLE_MILLIS;
 
-    private RssGuard(long limit, long periodMillis, LongSupplier rss) {
+    private RssGuard(long limit, long periodMillis, LongSupplier rss, Runnable collect, boolean watch) {
         if (limit <= 0 || periodMillis <= 0) {
             throw new IllegalArgumentException("an RSS guard needs a positive limit and period, got " + limit + " bytes, "
                     + periodMillis + " ms");
         }
         this.limit = limit;
-        this.thread = new Thread(() -> watch(periodMillis, rss), "udadiff-rss-guard");
-        thread.setDaemon(true);
-        thread.start();
+        this.periodMillis = periodMillis;
+        this.rss = rss;
+        this.collect = collect;
+        this.thread = watch ? new Thread(this::watch, "udadiff-rss-guard") : null;
+        if (thread != null) {
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
     /** Starts a guard reading the RSS every {@code periodMillis}. */
     public static RssGuard start(long limitBytes, long periodMillis) {
-        return new RssGuard(limitBytes, periodMillis, Pointer::physicalBytes);
+        return new RssGuard(limitBytes, periodMillis, Pointer::physicalBytes, System::gc, true);
     }
 
-    /** As {@link #start}, with the RSS read by {@code rss} (tests). */
-    static RssGuard start(long limitBytes, long periodMillis, LongSupplier rss) {
-        return new RssGuard(limitBytes, periodMillis, rss);
+    /**
+     * A guard with no thread of its own: each {@link #tick()} is one reading (tests drive it, with the RSS read by
+     * {@code rss} and collections requested through {@code collect}).
+     */
+    static RssGuard manual(long limitBytes, long periodMillis, LongSupplier rss, Runnable collect) {
+        return new RssGuard(limitBytes, periodMillis, rss, collect, false);
     }
 
     /** A guard with the limit from {@value #PROPERTY} (50 ms period), or empty when the property is not set. */
@@ -102,37 +116,53 @@ public final class RssGuard implements AutoCloseable {
         return collections.get();
     }
 
-    private void watch(long periodMillis, LongSupplier rss) {
-        int over = 0;
-        long settle = SETTLE_MILLIS;
+    private void watch() {
         while (running) {
             try {
-                long now = rss.getAsLong();
-                if (now > limit) {
-                    collections.incrementAndGet();
-                    System.gc();
-                    over++;
-                    if (over == 10 || over % 100 == 0) {
-                        LOG.warn("resident memory {} MB stays above the {} MB limit after {} collections: the live data is "
-                                + "larger (raise -D{} or use smaller batches)", now >> 20, limit >> 20, over, PROPERTY);
-                    }
-                    Thread.sleep(settle);
-                    // collections that do not help come less and less often, not as a storm
-                    settle = Math.min(2 * settle, MAX_SETTLE_MILLIS);
-                } else {
-                    over = 0;
-                    settle = SETTLE_MILLIS;
-                    Thread.sleep(periodMillis);
-                }
+                Thread.sleep(tick());
             } catch (InterruptedException e) {
                 return;
             }
         }
     }
 
+    /**
+     * One reading: above the limit, requests a collection and returns the time to let ND4J's deallocators free the
+     * buffers (doubling while collections do not help: they come less and less often, not as a storm); below it,
+     * returns the period.
+     */
+    long tick() {
+        long now = rss.getAsLong();
+        if (now <= limit) {
+            over = 0;
+            settle = SETTLE_MILLIS;
+            return periodMillis;
+        }
+        collections.incrementAndGet();
+        collect.run();
+        over++;
+        if (over == 10 || over % 100 == 0) {
+            LOG.warn("resident memory {} MB stays above the {} MB limit after {} collections: the live data is "
+                    + "larger (raise -D{} or use smaller batches)", now >> 20, limit >> 20, over, PROPERTY);
+        }
+        long wait = settle;
+        settle = Math.min(2 * settle, MAX_SETTLE_MILLIS);
+        return wait;
+    }
+
+    /** Waits up to {@code millis} for the watcher thread to end; true when it has (or there is none). */
+    boolean awaitStopped(long millis) throws InterruptedException {
+        if (thread != null) {
+            thread.join(millis);
+        }
+        return thread == null || !thread.isAlive();
+    }
+
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
+        if (thread != null) {
+            thread.interrupt();
+        }
     }
 }

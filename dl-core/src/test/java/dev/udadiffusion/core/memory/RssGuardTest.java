@@ -6,58 +6,62 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
+/** The guard's policy is driven reading by reading ({@code tick}), so nothing here depends on timing. */
 class RssGuardTest {
 
     @Test
-    void collectsWhileAboveTheLimitAndStopsBelowIt() throws Exception {
+    void collectsWhileAboveTheLimitBacksOffAndStopsBelowIt() {
         AtomicLong rss = new AtomicLong(3000);
+        AtomicInteger gcs = new AtomicInteger();
+        RssGuard g = RssGuard.manual(2000, 5, rss::get, gcs::incrementAndGet);
+        List<Long> waits = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            waits.add(g.tick());
+        }
+        // 100 ms to let the deallocators work, doubling while collections do not help, at most 5 s
+        assertEquals(List.of(100L, 200L, 400L, 800L, 1600L, 3200L, 5000L, 5000L), waits);
+        assertEquals(8, gcs.get());
+        assertEquals(8, g.collections());
+        rss.set(1000); // back under the limit: no more requests, readings at the period again
+        assertEquals(5, g.tick());
+        assertEquals(5, g.tick());
+        assertEquals(8, gcs.get());
+        rss.set(3000); // over again: the back-off starts from the beginning
+        assertEquals(100, g.tick());
+        assertEquals(9, gcs.get());
+    }
+
+    @Test
+    void staysQuietUnderTheLimit() {
+        AtomicInteger gcs = new AtomicInteger();
+        RssGuard g = RssGuard.manual(2000, 50, () -> 2000, gcs::incrementAndGet);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(50, g.tick());
+        }
+        assertEquals(0, gcs.get());
+        assertEquals(0, g.collections());
+    }
+
+    @Test
+    void theRealGuardReadsTheResidentMemoryAsksTheJvmToCollectAndStopsWhenClosed() throws Exception {
+        long rss = Pointer.physicalBytes();
+        assertTrue(rss > 1 << 20 && rss < 1L << 50, rss + " bytes");
         long gcBefore = gcCount();
-        try (RssGuard g = RssGuard.start(2000, 5, rss::get)) {
-            waitFor(() -> g.collections() >= 2);
-            assertTrue(gcCount() > gcBefore, "the guard asked for a collection but the JVM ran none");
-            rss.set(1000); // back under the limit: no more requests
-            Thread.sleep(300);
-            long settled = g.collections();
-            Thread.sleep(300);
-            assertEquals(settled, g.collections());
-        }
-    }
-
-    @Test
-    void backsOffWhileCollectionsDoNotHelp() throws Exception {
-        // waits of 100, 200, 400, 800 ms: at most 5 collections in 1.5 s (15 without the back-off)
-        try (RssGuard g = RssGuard.start(2000, 5, () -> 3000)) {
-            Thread.sleep(1500);
-            long n = g.collections();
-            assertTrue(n >= 1 && n <= 5, n + " collections");
-        }
-    }
-
-    @Test
-    void staysQuietUnderTheLimitAndStopsWhenClosed() throws Exception {
-        AtomicLong rss = new AtomicLong(1000);
-        RssGuard g = RssGuard.start(2000, 5, rss::get);
-        Thread.sleep(200);
-        assertEquals(0, g.collections());
+        RssGuard g = RssGuard.start(1, 5); // any live process is above one byte
         g.close();
-        Thread.sleep(50);
-        rss.set(5000);
-        Thread.sleep(200);
-        assertEquals(0, g.collections());
-    }
-
-    @Test
-    void readsTheRealResidentMemory() throws Exception {
-        try (RssGuard g = RssGuard.start(1, 5)) { // any live process is above one byte
-            waitFor(() -> g.collections() >= 1);
-        }
-        try (RssGuard g = RssGuard.start(1L << 50, 5)) { // and below a petabyte
-            Thread.sleep(200);
-            assertEquals(0, g.collections());
-        }
+        assertTrue(g.awaitStopped(10_000), "the watcher thread did not stop");
+        long n = g.collections();
+        assertTrue(n <= 1, n + " collections"); // at most the one reading before close() took effect
+        assertTrue(n == 0 || gcCount() > gcBefore, "the guard asked for a collection but the JVM ran none");
+        RssGuard.manual(1, 5, Pointer::physicalBytes, System::gc).tick();
+        assertTrue(gcCount() > gcBefore, "System.gc() ran no collection");
     }
 
     @Test
@@ -77,13 +81,5 @@ class RssGuardTest {
     private static long gcCount() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionCount)
                 .sum();
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (!c.getAsBoolean()) {
-            assertTrue(System.nanoTime() < end, "timed out");
-            Thread.sleep(5);
-        }
     }
 }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ParallelJobsTest {
@@ -50,13 +52,21 @@ class ParallelJobsTest {
         CountDownLatch failed = new CountDownLatch(1);
         AtomicBoolean slowFinished = new AtomicBoolean();
         IllegalStateException boom = new IllegalStateException("boom");
+        Thread caller = Thread.currentThread();
+        AtomicReference<Thread> failing = new AtomicReference<>();
         List<ParallelJobs.Job<String>> jobs = List.of(new ParallelJobs.Job<>("slow", () -> {
             slowStarted.countDown();
             failed.await(30, TimeUnit.SECONDS);
-            Thread.sleep(300);
+            // finish only once the failure has reached the caller and the caller blocks in run() again (no sleep): a
+            // run() that returned at the failure would find this job unfinished
+            long end = System.nanoTime() + 30_000_000_000L;
+            while (!(idle(failing.get()) && blockedInRun(caller)) && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
             slowFinished.set(true);
             return "slow";
         }), new ParallelJobs.Job<>("fails", () -> {
+            failing.set(Thread.currentThread());
             // fail only once "slow" runs: a job not yet started when one fails is skipped, not waited for
             assertTrue(slowStarted.await(30, TimeUnit.SECONDS), "the slow job never started");
             failed.countDown();
@@ -71,5 +81,16 @@ class ParallelJobsTest {
                     throw new IOException("masks/001.png: truncated");
                 })), 2));
         assertEquals("read masks: masks/001.png: truncated", checked.getMessage());
+    }
+
+    /** The pool thread has returned from its job (its exception is delivered) and waits for work. */
+    private static boolean idle(Thread t) {
+        return t != null && t.getState() != Thread.State.RUNNABLE
+                && Arrays.stream(t.getStackTrace()).noneMatch(f -> f.getClassName().startsWith(ParallelJobsTest.class.getName()));
+    }
+
+    private static boolean blockedInRun(Thread t) {
+        return t.getState() != Thread.State.RUNNABLE && Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(ParallelJobs.class.getName()) && f.getMethodName().equals("run"));
     }
 }
