@@ -2,6 +2,7 @@ package dev.udadiffusion.bench;
 
 import dev.udadiffusion.segformer.SegformerConfig;
 import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.train.SegformerTrainingGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,7 +64,7 @@ public final class SegformerBenchmark {
         int batch = Integer.parseInt(p[2]);
         long t0 = System.nanoTime();
         try (SegformerModel m = SegformerModel.random(SegformerConfig.preset(p[0]), 1)) {
-            dev.udadiffusion.core.train.TrainingGraph g = m.trainingGraph(crop, crop);
+            dev.udadiffusion.core.train.TrainingGraph g = SegformerTrainingGraph.of(m, crop, crop);
             dev.udadiffusion.core.train.Trainer tr = new dev.udadiffusion.core.train.Trainer(g,
                     dev.udadiffusion.core.train.AdamW.of(new java.util.ArrayList<>(g.trainable().keySet()), 0.01),
                     dev.udadiffusion.core.train.LrSchedule.constant(), 6e-5, 0);
@@ -73,7 +74,7 @@ public final class SegformerBenchmark {
             dev.udadiffusion.segformer.SegformerTargets.Target t = dev.udadiffusion.segformer.SegformerTargets.oneHot(labels,
                     m.config().numLabels(), 255);
             java.util.Map<String, INDArray> feeds = java.util.Map.of(SegformerModel.PIXELS,
-                    Nd4j.rand(DataType.FLOAT, batch, 3, crop, crop), SegformerModel.TARGET, t.oneHot(), SegformerModel.N_VALID,
+                    Nd4j.rand(DataType.FLOAT, batch, 3, crop, crop), SegformerTrainingGraph.TARGET, t.oneHot(), SegformerTrainingGraph.N_VALID,
                     Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
             for (int i = 0; i < repeat; i++) {
                 long s = System.nanoTime();

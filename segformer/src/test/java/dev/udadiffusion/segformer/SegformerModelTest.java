@@ -9,6 +9,7 @@ import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.parity.ParityHarness;
 import dev.udadiffusion.core.parity.ParityResult;
 import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.segformer.train.SegformerTrainingGraph;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -82,17 +83,17 @@ class SegformerModelTest {
     @Test
     void lossIsOverflowSafeWithoutAMaxBackward() {
         try (SegformerModel m = SegformerModel.random(SegformerConfig.preset("mit-toy"), 3)) {
-            dev.udadiffusion.core.train.TrainingGraph g = m.trainingGraph(32, 32);
+            dev.udadiffusion.core.train.TrainingGraph g = SegformerTrainingGraph.of(m, 32, 32);
             g.parameterArrays().get("decode_head.classifier.bias").putScalar(0, 1e4);
             var target = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 19, 32, 32);
             target.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(1)).assign(1);
             Map<String, org.nd4j.linalg.api.ndarray.INDArray> feeds = Map.of(
                     SegformerModel.PIXELS, org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32),
-                    SegformerModel.TARGET, target,
-                    SegformerModel.N_VALID, org.nd4j.linalg.factory.Nd4j.scalar(2f * 32 * 32));
+                    SegformerTrainingGraph.TARGET, target,
+                    SegformerTrainingGraph.N_VALID, org.nd4j.linalg.factory.Nd4j.scalar(2f * 32 * 32));
             String bias = g.trainable().get("decode_head.classifier.bias");
             var grads = g.sd().calculateGradients(feeds, bias);
-            double loss = g.sd().output(feeds, SegformerModel.LOSS).get(SegformerModel.LOSS).getDouble(0);
+            double loss = g.sd().output(feeds, SegformerTrainingGraph.LOSS).get(SegformerTrainingGraph.LOSS).getDouble(0);
             org.junit.jupiter.api.Assertions.assertTrue(loss > 9e3 && loss < 1.1e4, "loss ≈ 1e4 (class 0 wins by 1e4): " + loss);
             // d loss / d bias: softmax − target, averaged over pixels → +1 for class 0, −1 for class 1, 0 elsewhere
             var gb = grads.get(bias);

@@ -73,6 +73,20 @@ public final class Attention {
     /** As above; {@code keyTokens} is Tk when known statically (with queryTokens it makes every reshape literal). */
     public static SDVariable multiHead(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, int heads, int headDim,
             double scale, long queryTokens, long keyTokens, int queryChunk, SDVariable mask) {
+        return multiHead(sd, q, k, v, heads, headDim, scale, queryTokens, keyTokens, queryChunk, mask, null);
+    }
+
+    /**
+     * As above, in one piece (no query chunks, no mask), with the attention probabilities [B, h, Tq, Tk] a graph output
+     * named {@code probsName} (transformers' {@code output_attentions}; parity checks compare them).
+     */
+    public static SDVariable multiHeadWithProbs(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, int heads,
+            int headDim, double scale, long queryTokens, long keyTokens, String probsName) {
+        return multiHead(sd, q, k, v, heads, headDim, scale, queryTokens, keyTokens, 0, null, probsName);
+    }
+
+    private static SDVariable multiHead(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, int heads, int headDim,
+            double scale, long queryTokens, long keyTokens, int queryChunk, SDVariable mask, String probsName) {
         // the scale goes on q, not on the scores: one pass over [B, Tq, h·d] instead of one over every [B, h, tq, Tk]
         // score chunk (Tk/d times larger: 100× for SD1.5's self-attention)
         SDVariable qh = splitHeads(sd, q.mul(scale), heads, headDim, queryTokens); // [B, h, Tq, d]
@@ -86,11 +100,11 @@ public final class Attention {
                 SDVariable qc = qh.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(s, e), SDIndex.all());
                 SDVariable mc = mask == null ? null
                         : mask.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(s, e), SDIndex.all());
-                parts.add(attend(sd, qc, kh, vh, mc));
+                parts.add(attend(sd, qc, kh, vh, mc, null));
             }
             out = sd.concat(2, parts.toArray(new SDVariable[0]));
         } else {
-            out = attend(sd, qh, kh, vh, mask);
+            out = attend(sd, qh, kh, vh, mask, probsName);
         }
         // [B, h, Tq, d] -> [B, Tq, h, d] -> [B, Tq, h*d]
         if (queryTokens > 0) {
@@ -99,13 +113,14 @@ public final class Attention {
         return out.permute(0, 2, 1, 3).reshape(Graphs.shapePrefix(sd, q, 2, (long) heads * headDim));
     }
 
-    /** softmax(q·kᵀ + mask)·v with q already scaled. */
-    private static SDVariable attend(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable mask) {
+    /** softmax(q·kᵀ + mask)·v with q already scaled; the softmax named {@code probsName} when not null. */
+    private static SDVariable attend(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable mask,
+            String probsName) {
         SDVariable s = sd.mmul(q, k, false, true, false); // [B, h, tq, Tk]
         if (mask != null) {
             s = s.add(mask);
         }
-        SDVariable a = sd.nn().softmax(s, 3);
+        SDVariable a = probsName == null ? sd.nn().softmax(s, 3) : sd.identity(probsName, sd.nn().softmax(s, 3));
         return sd.mmul(a, v); // [B, h, tq, d]
     }
 

@@ -14,6 +14,7 @@ import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.segformer.SegformerConfig;
 import dev.udadiffusion.segformer.SegformerModel;
 import dev.udadiffusion.segformer.SegformerTargets;
+import dev.udadiffusion.segformer.train.SegformerTrainingGraph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,10 +55,10 @@ public final class SegformerTrainStepParityChecker implements ParityChecker {
         try (SegformerModel m = SegformerModel.load(cfg, w)) {
             out.put("out.bn.running_mean_before", m.params().torchValue("decode_head.batch_norm.running_mean").dup());
             out.put("out.bn.running_var_before", m.params().torchValue("decode_head.batch_norm.running_var").dup());
-            TrainingGraph g = m.trainingGraph(pixels.size(2), pixels.size(3));
+            TrainingGraph g = SegformerTrainingGraph.of(m, pixels.size(2), pixels.size(3));
             SegformerTargets.Target t = SegformerTargets.oneHot(labels, cfg.numLabels(), cfg.semanticLossIgnoreIndex());
-            Map<String, INDArray> feeds = Map.of(SegformerModel.PIXELS, pixels, SegformerModel.TARGET, t.oneHot(),
-                    SegformerModel.N_VALID, Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
+            Map<String, INDArray> feeds = Map.of(SegformerModel.PIXELS, pixels, SegformerTrainingGraph.TARGET, t.oneHot(),
+                    SegformerTrainingGraph.N_VALID, Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
             JsonNode opt = c.get("optimizer");
             double lrBackbone = opt.path("param_groups").get(0).path("lr").asDouble();
             double lrHead = opt.path("param_groups").get(1).path("lr").asDouble();
@@ -71,18 +72,18 @@ public final class SegformerTrainStepParityChecker implements ParityChecker {
             Trainer tr = new Trainer(g, adam, LrSchedule.constant(), lrBackbone, 0);
             Map<String, INDArray> o = new LinkedHashMap<>();
             Map<String, INDArray> grads = tr.gradients(feeds, List.of(SegformerModel.LOGITS, SegformerModel.UPSAMPLED,
-                    "segformer.decode_head.fused", SegformerModel.BN_MEAN, SegformerModel.BN_VAR), o);
+                    "segformer.decode_head.fused", SegformerTrainingGraph.BN_MEAN, SegformerTrainingGraph.BN_VAR), o);
             long n = pixels.size(0) * o.get("segformer.decode_head.fused").size(2) * o.get("segformer.decode_head.fused").size(3);
-            out.put("out.loss", o.get(SegformerModel.LOSS));
+            out.put("out.loss", o.get(SegformerTrainingGraph.LOSS));
             out.put("out.logits", o.get(SegformerModel.LOGITS));
             out.put("out.upsampled_logits", o.get(SegformerModel.UPSAMPLED));
             out.put("out.n_valid_pixels", Nd4j.scalar(DataType.LONG, t.valid()));
             out.put("out.bn.input", o.get("segformer.decode_head.fused"));
-            out.put("out.bn.batch_mean", o.get(SegformerModel.BN_MEAN));
-            out.put("out.bn.batch_var_biased", o.get(SegformerModel.BN_VAR));
-            out.put("out.bn.batch_var_unbiased", o.get(SegformerModel.BN_VAR).mul((double) n / (n - 1)));
+            out.put("out.bn.batch_mean", o.get(SegformerTrainingGraph.BN_MEAN));
+            out.put("out.bn.batch_var_biased", o.get(SegformerTrainingGraph.BN_VAR));
+            out.put("out.bn.batch_var_unbiased", o.get(SegformerTrainingGraph.BN_VAR).mul((double) n / (n - 1)));
             TrainStepRules.recordStep(f, g, adam, grads, lrBackbone, true, out);
-            m.updateRunningStats(o.get(SegformerModel.BN_MEAN), o.get(SegformerModel.BN_VAR), n);
+            m.updateRunningStats(o.get(SegformerTrainingGraph.BN_MEAN), o.get(SegformerTrainingGraph.BN_VAR), n);
             out.put("out.bn.running_mean_after", m.params().torchValue("decode_head.batch_norm.running_mean").dup());
             out.put("out.bn.running_var_after", m.params().torchValue("decode_head.batch_norm.running_var").dup());
             out.put("out.bn.num_batches_tracked_after", Nd4j.scalar(DataType.LONG, 1L));

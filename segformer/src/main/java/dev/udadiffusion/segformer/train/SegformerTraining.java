@@ -117,7 +117,7 @@ public final class SegformerTraining {
 
     public static TrainingLoop.History run(SegformerModel model, Datasets.Listing data, Options o,
             TrainingLoop.Listener listener) {
-        TrainingGraph g = model.trainingGraph(o.crops().crop(), o.crops().crop());
+        TrainingGraph g = SegformerTrainingGraph.of(model, o.crops().crop(), o.crops().crop());
         // mmcv custom keys {head: lr x10, norm: decay 0}, tried in the order (head, norm) on mmseg names: the head's
         // BatchNorm ("linear_fuse.bn") gets x10 with decay; every encoder LayerNorm (HF "layer_norm") loses its decay
         List<String> backbone = new ArrayList<>();
@@ -144,13 +144,13 @@ public final class SegformerTraining {
                 lab.add(Nd4j.createFromArray(p.labels()).castTo(DataType.LONG).reshape(1, o.crops().crop(), o.crops().crop()));
             }
             SegformerTargets.Target t = SegformerTargets.oneHot(Nd4j.concat(0, lab.toArray(new INDArray[0])), classes, 255);
-            return Map.of(SegformerModel.PIXELS, Nd4j.concat(0, px.toArray(new INDArray[0])), SegformerModel.TARGET, t.oneHot(),
-                    SegformerModel.N_VALID, Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
+            return Map.of(SegformerModel.PIXELS, Nd4j.concat(0, px.toArray(new INDArray[0])), SegformerTrainingGraph.TARGET, t.oneHot(),
+                    SegformerTrainingGraph.N_VALID, Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
         };
         long bnCount = (long) o.batch() * (o.crops().crop() / 4) * (o.crops().crop() / 4); // BatchNorm sees the 1/4-resolution fused map
         TrainingLoop.History h = TrainingLoop.run(trainer, source, o.training(), 0, listener,
-                List.of(SegformerModel.BN_MEAN, SegformerModel.BN_VAR),
-                out -> model.updateRunningStats(out.get(SegformerModel.BN_MEAN), out.get(SegformerModel.BN_VAR), bnCount));
+                List.of(SegformerTrainingGraph.BN_MEAN, SegformerTrainingGraph.BN_VAR),
+                out -> model.updateRunningStats(out.get(SegformerTrainingGraph.BN_MEAN), out.get(SegformerTrainingGraph.BN_VAR), bnCount));
         model.save(o.training().outDir().resolve("segformer"));
         return h;
     }
