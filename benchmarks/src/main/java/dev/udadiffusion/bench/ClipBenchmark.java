@@ -6,6 +6,7 @@ import dev.udadiffusion.diffusion.clip.CLIPTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * CLIP timings: tokenizing 10,000 prompts (cold and warm BPE cache), and the full ViT-L/14 text encoder (SD1.5's,
@@ -30,7 +31,7 @@ public final class ClipBenchmark {
         String[] words = {"road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "sign", "vegetation",
             "terrain", "sky", "person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle", "night", "rain",
             "fog", "photorealistic", "dashcam", "Zürich", "Frankfurt"};
-        java.util.Random r = new java.util.Random(1);
+        Random r = new Random(1);
         for (int i = 0; i < 10_000; i++) {
             StringBuilder sb = new StringBuilder("a photo of");
             for (int k = 0; k < 12; k++) {

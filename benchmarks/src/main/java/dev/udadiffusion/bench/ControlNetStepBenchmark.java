@@ -7,6 +7,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One ControlNet-guided CFG step at full size (random weights): the SD1.5 ControlNet with 20-channel one-hot mask
@@ -35,7 +36,7 @@ public final class ControlNetStepBenchmark {
             INDArray ctx = Nd4j.rand(DataType.FLOAT, 2, 77, 768);
             INDArray t = Nd4j.createFromArray(981f, 981f);
             INDArray cond = Nd4j.zeros(DataType.FLOAT, 2, 20, 512, 512);
-            cond.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(0)).assign(1);
+            cond.get(NDArrayIndex.all(), NDArrayIndex.point(0)).assign(1);
             for (int r = 0; r < repeat; r++) {
                 long s = System.nanoTime();
                 ControlNetModel.Residuals res = cn.forward(x, t, ctx, cond, 1.0, false);

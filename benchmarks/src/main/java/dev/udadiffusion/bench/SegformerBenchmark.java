@@ -1,8 +1,17 @@
 package dev.udadiffusion.bench;
 
+import dev.udadiffusion.core.train.AdamW;
+import dev.udadiffusion.core.train.LrSchedule;
+import dev.udadiffusion.core.train.Trainer;
+import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.segformer.SegformerConfig;
 import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.SegformerTargets;
 import dev.udadiffusion.segformer.train.SegformerTrainingGraph;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,7 +34,7 @@ public final class SegformerBenchmark {
 
     public static void main(String[] args) {
         int repeat = 3;
-        java.util.List<String> cases = new java.util.ArrayList<>();
+        List<String> cases = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--repeat")) {
                 repeat = Integer.parseInt(args[++i]);
@@ -34,7 +43,7 @@ public final class SegformerBenchmark {
             }
         }
         if (cases.isEmpty()) {
-            cases = java.util.List.of("b5:512x512", "b0:1024x512");
+            cases = List.of("b5:512x512", "b0:1024x512");
         }
         for (String c : cases) {
             if (c.startsWith("train:")) {
@@ -46,7 +55,7 @@ public final class SegformerBenchmark {
             int h = Integer.parseInt(p[2]);
             long t0 = System.nanoTime();
             try (SegformerModel m = SegformerModel.random(SegformerConfig.preset(p[0]), 1)) {
-                System.out.printf("MiT-%s (%,d parameters) built in %.1f s%n", p[0].toUpperCase(java.util.Locale.ROOT),
+                System.out.printf("MiT-%s (%,d parameters) built in %.1f s%n", p[0].toUpperCase(Locale.ROOT),
                         m.params().count(), (System.nanoTime() - t0) / 1e9);
                 INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, h, w);
                 for (int i = 0; i < repeat; i++) {
@@ -64,21 +73,21 @@ public final class SegformerBenchmark {
         int batch = Integer.parseInt(p[2]);
         long t0 = System.nanoTime();
         try (SegformerModel m = SegformerModel.random(SegformerConfig.preset(p[0]), 1)) {
-            dev.udadiffusion.core.train.TrainingGraph g = SegformerTrainingGraph.of(m, crop, crop);
-            dev.udadiffusion.core.train.Trainer tr = new dev.udadiffusion.core.train.Trainer(g,
-                    dev.udadiffusion.core.train.AdamW.of(new java.util.ArrayList<>(g.trainable().keySet()), 0.01),
-                    dev.udadiffusion.core.train.LrSchedule.constant(), 6e-5, 0);
+            TrainingGraph g = SegformerTrainingGraph.of(m, crop, crop);
+            Trainer tr = new Trainer(g,
+                    AdamW.of(new ArrayList<>(g.trainable().keySet()), 0.01),
+                    LrSchedule.constant(), 6e-5, 0);
             System.out.printf("MiT-%s training graph (crop %d, batch %d) built in %.1f s%n",
-                    p[0].toUpperCase(java.util.Locale.ROOT), crop, batch, (System.nanoTime() - t0) / 1e9);
+                    p[0].toUpperCase(Locale.ROOT), crop, batch, (System.nanoTime() - t0) / 1e9);
             INDArray labels = Nd4j.rand(DataType.FLOAT, batch, crop, crop).muli(19).castTo(DataType.LONG);
-            dev.udadiffusion.segformer.SegformerTargets.Target t = dev.udadiffusion.segformer.SegformerTargets.oneHot(labels,
+            SegformerTargets.Target t = SegformerTargets.oneHot(labels,
                     m.config().numLabels(), 255);
-            java.util.Map<String, INDArray> feeds = java.util.Map.of(SegformerModel.PIXELS,
+            Map<String, INDArray> feeds = Map.of(SegformerModel.PIXELS,
                     Nd4j.rand(DataType.FLOAT, batch, 3, crop, crop), SegformerTrainingGraph.TARGET, t.oneHot(), SegformerTrainingGraph.N_VALID,
                     Nd4j.scalar(DataType.FLOAT, (float) t.valid()));
             for (int i = 0; i < repeat; i++) {
                 long s = System.nanoTime();
-                double loss = tr.step(java.util.List.of(feeds), java.util.List.of()).loss();
+                double loss = tr.step(List.of(feeds), List.of()).loss();
                 System.out.printf("  train step: %.3f s (loss %.3f), peak RSS %d MB%n", (System.nanoTime() - s) / 1e9, loss,
                         ProcessMemory.peakMb());
             }

@@ -2,6 +2,7 @@ package dev.udadiffusion.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.nn.Attention;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,7 +36,7 @@ public final class UNetStepBenchmark {
 
     public static void main(String[] args) {
         int repeat = 2;
-        int chunk = dev.udadiffusion.core.nn.Attention.DEFAULT_QUERY_CHUNK;
+        int chunk = Attention.DEFAULT_QUERY_CHUNK;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--repeat")) {
                 repeat = Integer.parseInt(args[++i]);

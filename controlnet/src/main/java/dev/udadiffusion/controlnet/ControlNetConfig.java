@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * diffusers {@code ControlNetModel} config: the U-Net encoder fields (read as a {@link UNet2DConditionConfig}) plus
@@ -121,7 +122,7 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
     }
 
     private static void compare(List<String> diff, String field, Object controlnet, Object unet) {
-        if (!java.util.Objects.equals(controlnet, unet)) {
+        if (!Objects.equals(controlnet, unet)) {
             diff.add(field + " " + unet + " (ControlNet: " + controlnet + ")");
         }
     }

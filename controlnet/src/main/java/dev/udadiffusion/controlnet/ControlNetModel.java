@@ -11,14 +11,17 @@ import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.unet.UNetEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * diffusers {@code ControlNetModel}: a trainable copy of the U-Net encoder and mid block that also sees a
@@ -169,11 +172,11 @@ public final class ControlNetModel implements AutoCloseable {
             long ch = channels(i);
             SDVariable r = ControlNetConditioningEmbedding.zeroConv(p, "controlnet_down_blocks." + i, skips.get(i), (int) ch,
                     (int) ch, 1, 0);
-            out.add(r.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(i))));
+            out.add(r.mul(scales.get(SDIndex.point(i))));
         }
         int top = u.blockOutChannels().get(u.blockOutChannels().size() - 1);
         SDVariable mid = ControlNetConditioningEmbedding.zeroConv(p, "controlnet_mid_block", enc.mid(), top, top, 1, 0);
-        out.add(mid.mul(scales.get(org.nd4j.autodiff.samediff.SDIndex.point(skips.size()))));
+        out.add(mid.mul(scales.get(SDIndex.point(skips.size()))));
         return out;
     }
 
@@ -202,8 +205,8 @@ public final class ControlNetModel implements AutoCloseable {
         }
         int f = config.downscale();
         if (cond.size(0) != sample.size(0) || cond.size(2) != sample.size(2) * f || cond.size(3) != sample.size(3) * f) {
-            throw new IllegalArgumentException("conditioning image " + java.util.Arrays.toString(cond.shape())
-                    + " does not match latents " + java.util.Arrays.toString(sample.shape()) + " (batch, " + f
+            throw new IllegalArgumentException("conditioning image " + Arrays.toString(cond.shape())
+                    + " does not match latents " + Arrays.toString(sample.shape()) + " (batch, " + f
                     + "x size: the ControlNet's conditioning embedding must downsample as much as the VAE)");
         }
         INDArray c = cond;
@@ -212,8 +215,8 @@ public final class ControlNetModel implements AutoCloseable {
             for (int i = 0; i < rev.length; i++) {
                 rev[i] = rev.length - 1 - i;
             }
-            c = cond.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.indices(rev),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            c = cond.get(NDArrayIndex.all(), NDArrayIndex.indices(rev),
+                    NDArrayIndex.all(), NDArrayIndex.all()).dup();
         }
         Map<String, INDArray> feeds = new HashMap<>();
         feeds.put(UNet2DConditionModel.SAMPLE, sample.castTo(DataType.FLOAT));

@@ -1,11 +1,12 @@
 package dev.udadiffusion.controlnet;
 
+import dev.udadiffusion.data.encode.OneHot;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
-import dev.udadiffusion.data.encode.OneHot;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,7 +33,7 @@ public final class SegmentationConditioning {
                 throw new IllegalArgumentException(png + ": file does not exist");
             }
             img = ImageIO.read(png.toFile());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException(png + ": unreadable label map (" + e.getMessage() + ")", e);
         }
         if (img == null) {

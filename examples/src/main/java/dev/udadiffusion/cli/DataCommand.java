@@ -3,6 +3,7 @@ package dev.udadiffusion.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.image.BarChart;
+import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
@@ -15,10 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code udadiff data ...}: look at datasets as they ship (GTA5, Cityscapes, generated sets). */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Inspect segmentation datasets.",
@@ -120,7 +121,7 @@ final class DataCommand implements Runnable {
             List<String> problems = new ArrayList<>(l.skipped());
             for (Sample s : l.samples()) {
                 try {
-                    int[] a = dev.udadiffusion.core.image.Images.size(s.image());
+                    int[] a = Images.size(s.image());
                     int[][] lab = LabelMaps.readTrainIds(s, l.mapping(), false);
                     if (lab.length != a[1] || lab[0].length != a[0]) {
                         problems.add(s.image() + ": image is " + a[0] + "x" + a[1] + " but its label is " + lab[0].length + "x"

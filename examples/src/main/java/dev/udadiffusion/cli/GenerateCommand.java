@@ -8,19 +8,20 @@ import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
+import dev.udadiffusion.diffusion.schedulers.Schedulers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import dev.udadiffusion.diffusion.schedulers.Schedulers;
-import org.nd4j.linalg.factory.Nd4j;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code udadiff generate}: text-to-image, optionally conditioned on a segmentation mask through a ControlNet. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -124,7 +125,7 @@ final class GenerateCommand implements Callable<Integer> {
             Map<String, String> params = new LinkedHashMap<>();
             params.put("prompt", text);
             params.put("negative_prompt", negative);
-            params.put("parameters", String.format(java.util.Locale.ROOT, "steps=%d, guidance=%s, seed=%d, size=%dx%d, "
+            params.put("parameters", String.format(Locale.ROOT, "steps=%d, guidance=%s, seed=%d, size=%dx%d, "
                     + "scheduler=%s, model=%s%s", steps, guidance, seed, w, h, scheduler == null ? sd.schedulerClass()
                     : Schedulers.resolve(scheduler), model.getFileName(), cn == null ? ""
                     : ", controlnet=" + controlnet.getFileName() + ", control_scale=" + controlScale + ", mask=" + mask.getFileName()));

@@ -6,19 +6,21 @@ import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
 import dev.udadiffusion.controlnet.generate.SmallComponentsRefinement;
 import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.segformer.SegformerModel;
-import dev.udadiffusion.segformer.eval.Evaluator;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
 import dev.udadiffusion.diffusion.schedulers.Schedulers;
+import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.eval.Evaluator;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code udadiff generate-dataset}: the thesis's labeled-data generator (U-Net swap, RCS, SCR). */
 @Command(name = "generate-dataset", mixinStandardHelpOptions = true,
@@ -115,7 +117,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
             SmallComponentsRefinement.Acceptor acceptor = judge == null ? null : new SegmenterAcceptor(judge);
             StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve(scheduler));
             Map<String, String> models = new LinkedHashMap<>();
-            Path unetWeights = unet != null ? unet : java.nio.file.Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
+            Path unetWeights = unet != null ? unet : Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
             o.println("fingerprinting the U-Net and ControlNet weights (SHA-256) for the manifest");
             o.flush();
             models.put("model", model.toAbsolutePath().toString());
@@ -144,7 +146,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     private static final class SegmenterAcceptor implements SmallComponentsRefinement.Acceptor {
         private static final Evaluator.Options NATIVE = new Evaluator.Options(0, 0, 0, 0, null);
         private final SegformerModel judge;
-        private java.awt.image.BufferedImage lastImage;
+        private BufferedImage lastImage;
         private int[][] lastPrediction;
 
         SegmenterAcceptor(SegformerModel judge) {
@@ -152,7 +154,7 @@ final class GenerateDatasetCommand implements Callable<Integer> {
         }
 
         @Override
-        public boolean accept(java.awt.image.BufferedImage before, java.awt.image.BufferedImage after,
+        public boolean accept(BufferedImage before, BufferedImage after,
                 SmallComponentsRefinement.Crop crop, int[][] mask) {
             int[][] pb = before == lastImage ? lastPrediction : Evaluator.predict(judge, before, NATIVE);
             int[][] pa = Evaluator.predict(judge, after, NATIVE);

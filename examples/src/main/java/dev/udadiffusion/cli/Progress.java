@@ -1,6 +1,7 @@
 package dev.udadiffusion.cli;
 
 import java.io.PrintWriter;
+import java.util.function.LongSupplier;
 
 /**
  * A one-line progress bar with rate and ETA, redrawn in place ("\r") on a terminal; when the output is a file or a
@@ -21,7 +22,7 @@ final class Progress {
     private final PrintWriter out;
     private final String label;
     private final long total;
-    private final java.util.function.LongSupplier clock;
+    private final LongSupplier clock;
     private final long start;
 
     Progress(PrintWriter out, String label, long total) {
@@ -29,7 +30,7 @@ final class Progress {
     }
 
     /** With a nanosecond {@code clock} (tests). */
-    Progress(PrintWriter out, String label, long total, java.util.function.LongSupplier clock) {
+    Progress(PrintWriter out, String label, long total, LongSupplier clock) {
         this.out = out;
         this.label = label;
         this.total = total;

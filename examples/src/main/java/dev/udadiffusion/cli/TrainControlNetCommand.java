@@ -9,14 +9,18 @@ import dev.udadiffusion.core.image.LossPlot;
 import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.diffusion.clip.PromptEncoder;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code udadiff train-controlnet}: mask-conditioned ControlNet with the (source) U-Net frozen. */
 @Command(name = "train-controlnet", mixinStandardHelpOptions = true,
@@ -69,11 +73,11 @@ final class TrainControlNetCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws java.io.IOException {
+    public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
         MaskedImageData.Format f;
         try {
-            f = MaskedImageData.Format.valueOf(layout.toUpperCase(java.util.Locale.ROOT));
+            f = MaskedImageData.Format.valueOf(layout.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--layout: '" + layout + "' is not one of folder, cityscapes, gta5");
@@ -100,8 +104,8 @@ final class TrainControlNetCommand implements Callable<Integer> {
                     t.out.resolve("controlnet"), t.out.resolve("loss.png"));
             if (rcs > 0) {
                 o.println("Rare Class Sampling: times each class was drawn (" + t.out.resolve("rcs_times_sampled.json") + ")");
-                o.print(new String(java.nio.file.Files.readAllBytes(t.out.resolve("rcs_times_sampled.json")),
-                        java.nio.charset.StandardCharsets.UTF_8));
+                o.print(new String(Files.readAllBytes(t.out.resolve("rcs_times_sampled.json")),
+                        StandardCharsets.UTF_8));
                 o.println();
             }
             o.flush();

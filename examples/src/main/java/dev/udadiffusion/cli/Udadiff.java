@@ -2,8 +2,10 @@ package dev.udadiffusion.cli;
 
 import dev.udadiffusion.core.memory.HugePages;
 import dev.udadiffusion.core.memory.RssGuard;
-import picocli.CommandLine;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code udadiff} command line. Each subcommand is a small class; the work itself lives in the library modules so
@@ -37,7 +39,7 @@ public final class Udadiff implements Runnable {
     }
 
     /** Runs the CLI with the given output streams (null = standard ones) and returns the exit code. */
-    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         // Quiet defaults: ND4J logs a banner at INFO. A user can still pass -Dorg.slf4j.simpleLogger.defaultLogLevel.
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
@@ -50,7 +52,7 @@ public final class Udadiff implements Runnable {
         // expected failures (bad files, bad values) end in one line, not a stack trace
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
-                    || ex instanceof java.io.UncheckedIOException) {
+                    || ex instanceof UncheckedIOException) {
                 line.getErr().println("udadiff: " + ex.getMessage());
                 return 1;
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.udadiffusion.core.config.Configs;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * transformers {@code SegformerConfig}; nulls take transformers' defaults (MiT-b0). {@code numLabels} comes from
@@ -86,7 +87,7 @@ public record SegformerConfig(Integer numChannels, Integer numEncoderBlocks, Lis
 
     /** b0…b5 (and {@link #toy()}) by name. */
     public static SegformerConfig preset(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT).replace("mit-", "")) {
+        return switch (name.toLowerCase(Locale.ROOT).replace("mit-", "")) {
             case "b0" -> b0();
             case "b1" -> b1();
             case "b2" -> b2();

@@ -1,5 +1,6 @@
 package dev.udadiffusion.segformer;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,7 +18,7 @@ public final class SegformerTargets {
         long b = labels.size(0);
         int h = (int) labels.size(1);
         int w = (int) labels.size(2);
-        long[] v = labels.castTo(org.nd4j.linalg.api.buffer.DataType.LONG).dup('c').data().asLong();
+        long[] v = labels.castTo(DataType.LONG).dup('c').data().asLong();
         float[] out = new float[(int) (b * classes * h * w)];
         long valid = 0;
         for (int n = 0; n < b; n++) {

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -73,7 +74,7 @@ public final class PipelineParityChecker implements ParityChecker {
                     .withLatents(i2i ? null : f.input("latents"));
             DDIMScheduler probe = new DDIMScheduler(sc, eta);
             probe.setTimesteps(req.steps());
-            INDArray full = Nd4j.createFromArray(probe.timesteps()).castTo(org.nd4j.linalg.api.buffer.DataType.LONG);
+            INDArray full = Nd4j.createFromArray(probe.timesteps()).castTo(DataType.LONG);
             if (i2i) {
                 // replay the fixture's two random draws: posterior sample, then forward noise
                 INDArray image = f.input("image");
@@ -88,7 +89,7 @@ public final class PipelineParityChecker implements ParityChecker {
             }
             StableDiffusionPipeline.Result sdResult = run(pipe, req, null, "sd", out);
             if (i2i) {
-                out.put("out.timesteps", Nd4j.createFromArray(sdResult.timesteps()).castTo(org.nd4j.linalg.api.buffer.DataType.LONG));
+                out.put("out.timesteps", Nd4j.createFromArray(sdResult.timesteps()).castTo(DataType.LONG));
                 out.put("out.init_latents", sdResult.initLatents());
                 out.put("out.noised_latents", sdResult.startLatents());
             }

@@ -5,6 +5,7 @@ import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.state.Params;
 import dev.udadiffusion.core.train.TrainingGraph;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.function.Predicate;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * ControlNet training with a frozen U-Net (the thesis trains it with the frozen <em>source</em> U-Net): one graph
@@ -48,8 +50,8 @@ public final class ControlNetTraining {
         SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, c.outChannels(), h, w);
         int n = unet.skipCount() + 1;
         float[] s = new float[n];
-        java.util.Arrays.fill(s, (float) conditioningScale);
-        SDVariable scales = sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(s));
+        Arrays.fill(s, (float) conditioningScale);
+        SDVariable scales = sd.constant(Nd4j.createFromArray(s));
         List<SDVariable> res = cn.buildOn(cp, noisy, t, ctx, cond, scales, h, w);
         SDVariable pred = sd.identity(PRED, unet.buildOn(up, noisy, t, ctx, res.subList(0, n - 1), res.get(n - 1), h, w));
         SDVariable d = pred.sub(target);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -168,7 +169,7 @@ public final class CLIPTextModel implements AutoCloseable {
         for (int i = 0; i <= config.numHiddenLayers(); i++) {
             hs.add(o.get(HIDDEN + i));
         }
-        Map<Integer, INDArray> skip = new java.util.TreeMap<>();
+        Map<Integer, INDArray> skip = new TreeMap<>();
         for (int k = 1; k < config.numHiddenLayers(); k++) {
             skip.put(k, o.get(SKIP + k));
         }

@@ -2,12 +2,16 @@ package dev.udadiffusion.diffusion.clip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.udadiffusion.core.io.AtomicFiles;
 import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -92,7 +96,7 @@ public final class CLIPTokenizer {
     }
 
     /** The files of CLIP ViT-L/14's tokenizer (SD1.5's), bundled with the library (OpenAI's BPE vocabulary, MIT). */
-    public static final java.util.List<String> BUNDLED_FILES = java.util.List.of("vocab.json", "merges.txt",
+    public static final List<String> BUNDLED_FILES = List.of("vocab.json", "merges.txt",
             "tokenizer_config.json", "special_tokens_map.json");
 
     /**
@@ -101,12 +105,12 @@ public final class CLIPTokenizer {
      */
     public static void writeBundled(Path dir) {
         for (String f : BUNDLED_FILES) {
-            dev.udadiffusion.core.io.AtomicFiles.write(dir.resolve(f), "bundled tokenizer file", tmp -> {
-                try (java.io.InputStream in = CLIPTokenizer.class.getResourceAsStream("tokenizer/" + f)) {
+            AtomicFiles.write(dir.resolve(f), "bundled tokenizer file", tmp -> {
+                try (InputStream in = CLIPTokenizer.class.getResourceAsStream("tokenizer/" + f)) {
                     if (in == null) {
-                        throw new java.io.IOException("bundled tokenizer file " + f + " missing from the jar");
+                        throw new IOException("bundled tokenizer file " + f + " missing from the jar");
                     }
-                    java.nio.file.Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 }
             });
         }
@@ -133,7 +137,7 @@ public final class CLIPTokenizer {
                 }
                 vocab.put(e.getKey(), e.getValue().intValue());
             }
-        } catch (java.io.FileNotFoundException | NoSuchFileException e) {
+        } catch (FileNotFoundException | NoSuchFileException e) {
             throw new IllegalArgumentException(vocabFile + ": file does not exist", e);
         } catch (IOException e) {
             throw new IllegalArgumentException(vocabFile + ": unreadable (" + e.getMessage() + ")", e);

@@ -1,6 +1,7 @@
 package dev.udadiffusion.diffusion.clip;
 
 import java.text.Normalizer;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +41,7 @@ final class TextCleaner {
     static String clean(String text) {
         if (isPlainAscii(text)) {
             // nothing for ftfy to fix in printable ASCII without entities: only whitespace and case
-            return WHITESPACE.matcher(text).replaceAll(" ").strip().toLowerCase(java.util.Locale.ROOT);
+            return WHITESPACE.matcher(text).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
         }
         String t = text;
         if (t.indexOf('<') < 0 && t.indexOf('&') >= 0) {
@@ -51,7 +52,7 @@ final class TextCleaner {
         t = removeControlChars(t);
         t = Normalizer.normalize(t, Normalizer.Form.NFC);
         t = WHITESPACE.matcher(t).replaceAll(" ").strip();
-        return t.toLowerCase(java.util.Locale.ROOT);
+        return t.toLowerCase(Locale.ROOT);
     }
 
     private static boolean isPlainAscii(String s) {

@@ -20,6 +20,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Parity for scheduler trajectory fixtures (config with {@code resolved_configs}, {@code num_inference_steps},
@@ -123,14 +124,14 @@ public final class SchedulerParityChecker implements ParityChecker {
     @Override
     public Tolerance tolerance(Fixture f, String output) {
         INDArray ref = f.expected(output);
-        double scale = Math.max(1.0, ref.length() == 0 ? 0 : org.nd4j.linalg.ops.transforms.Transforms.abs(
+        double scale = Math.max(1.0, ref.length() == 0 ? 0 : Transforms.abs(
                 ref.castTo(DataType.DOUBLE)).maxNumber().doubleValue());
         if (output.endsWith(".timesteps")) {
             return ref.dataType().isFPType() ? new Tolerance(1e-4, 1e-6) : Tolerance.EXACT;
         }
         if (output.endsWith("sigmas") || output.endsWith("init_noise_sigma") || output.endsWith("betas")
                 || output.endsWith("alphas_cumprod")) {
-            double m = org.nd4j.linalg.ops.transforms.Transforms.abs(ref.castTo(DataType.DOUBLE)).maxNumber().doubleValue();
+            double m = Transforms.abs(ref.castTo(DataType.DOUBLE)).maxNumber().doubleValue();
             return new Tolerance(1e-6 * m, 1e-6);
         }
         return new Tolerance(1e-4 * scale, 1e-5);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.parity.Fixture;
 import dev.udadiffusion.core.parity.ParityChecker;
+import dev.udadiffusion.core.parity.Tolerance;
+import dev.udadiffusion.core.safetensors.TensorSource;
 import dev.udadiffusion.diffusion.clip.CLIPTextConfig;
 import dev.udadiffusion.diffusion.clip.CLIPTextModel;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Parity for single-file LDM checkpoint fixtures (config with "unet", "vae" and "text_encoder" sub-configs, one
@@ -40,8 +43,8 @@ public final class SingleFileParityChecker implements ParityChecker {
         Path file = f.weights();
         Map<String, INDArray> out = new LinkedHashMap<>();
         long loaded = 0;
-        try (var src = dev.udadiffusion.core.safetensors.TensorSource.open(file)) {
-            out.put("out.num_keys", org.nd4j.linalg.factory.Nd4j.scalar(src.names().size()));
+        try (var src = TensorSource.open(file)) {
+            out.put("out.num_keys", Nd4j.scalar(src.names().size()));
         }
         try (UNet2DConditionModel unet = UNet2DConditionModel.load(Configs.read(c.get("unet"), UNet2DConditionConfig.class,
                 "unet"), file)) {
@@ -68,7 +71,7 @@ public final class SingleFileParityChecker implements ParityChecker {
     }
 
     @Override
-    public dev.udadiffusion.core.parity.Tolerance tolerance(Fixture f, String output) {
-        return output.equals("out.num_keys") ? dev.udadiffusion.core.parity.Tolerance.EXACT : ParityChecker.super.tolerance(f, output);
+    public Tolerance tolerance(Fixture f, String output) {
+        return output.equals("out.num_keys") ? Tolerance.EXACT : ParityChecker.super.tolerance(f, output);
     }
 }

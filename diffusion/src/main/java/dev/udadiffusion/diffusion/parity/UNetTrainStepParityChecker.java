@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -57,7 +58,7 @@ public final class UNetTrainStepParityChecker implements ParityChecker {
         try (UNet2DConditionModel unet = UNet2DConditionModel.load(uc, unetWeights(f))) {
             TrainingGraph g = UNetTraining.graph(unet, x0.size(2), x0.size(3), k -> true);
             Map<String, INDArray> feeds = Map.of(UNetTraining.NOISY, noisy, UNet2DConditionModel.TIMESTEPS,
-                    t.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT), UNet2DConditionModel.CONTEXT,
+                    t.castTo(DataType.FLOAT), UNet2DConditionModel.CONTEXT,
                     f.input("encoder_hidden_states"), UNetTraining.TARGET, noise);
             step(f, g, feeds, UNetTraining.PRED, out);
         }

@@ -5,6 +5,9 @@ import dev.udadiffusion.diffusion.clip.PromptEncoder;
 import dev.udadiffusion.diffusion.schedulers.Scheduler;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -65,9 +68,9 @@ public final class StableDiffusionPipeline {
         if (cfg) {
             INDArray uncond = req.negativeEmbeds();
             if (uncond == null) {
-                java.util.List<String> neg = req.negativePrompts();
+                List<String> neg = req.negativePrompts();
                 if (neg == null) {
-                    neg = java.util.Collections.nCopies((int) batch, "");
+                    neg = Collections.nCopies((int) batch, "");
                 }
                 uncond = prompts.encode(neg, req.clipSkip());
             }
@@ -92,7 +95,7 @@ public final class StableDiffusionPipeline {
             int n = ts.length;
             int initSteps = Math.min((int) (req.steps() * i2i.strength()), req.steps()); // int() truncates, as in diffusers
             int tStart = Math.max(req.steps() - initSteps, 0);
-            ts = java.util.Arrays.copyOfRange(ts, Math.min(tStart, n), n);
+            ts = Arrays.copyOfRange(ts, Math.min(tStart, n), n);
             if (ts.length == 0) {
                 throw new IllegalArgumentException("strength " + i2i.strength() + " with " + req.steps()
                         + " steps leaves no denoising step");
@@ -101,7 +104,7 @@ public final class StableDiffusionPipeline {
             // 3. init latents: encode 2·image − 1, sample the posterior, scale, noise to the first timestep
             INDArray img = i2i.image().castTo(DataType.FLOAT);
             if (img.size(0) != batch || img.size(2) != req.height() || img.size(3) != req.width()) {
-                throw new IllegalArgumentException("init image " + java.util.Arrays.toString(img.shape())
+                throw new IllegalArgumentException("init image " + Arrays.toString(img.shape())
                         + " does not fit batch " + batch + " at " + req.width() + "x" + req.height());
             }
             AutoencoderKL.Posterior post = vae.encode(img.mul(2).subi(1));
@@ -114,7 +117,7 @@ public final class StableDiffusionPipeline {
             // 3. initial latents: given or seeded N(0, 1), times the scheduler's init σ
             x = req.latents() != null ? req.latents().castTo(DataType.FLOAT) : rng.gaussian(batch, c, h, w);
             if (x.size(0) != batch || x.size(2) != h || x.size(3) != w) {
-                throw new IllegalArgumentException("latents " + java.util.Arrays.toString(x.shape()) + " do not fit batch "
+                throw new IllegalArgumentException("latents " + Arrays.toString(x.shape()) + " do not fit batch "
                         + batch + " at " + req.width() + "x" + req.height());
             }
             x = x.mul(s.initNoiseSigma());

@@ -1,5 +1,6 @@
 package dev.udadiffusion.diffusion.schedulers;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -102,7 +103,7 @@ abstract class BaseScheduler implements Scheduler {
             sb[i] = (float) Math.sqrt(1f - a);
         }
         long[] shape = new long[rank];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = b;
         return new INDArray[] {Nd4j.create(sa, shape).castTo(DataType.FLOAT), Nd4j.create(sb, shape).castTo(DataType.FLOAT)};
     }

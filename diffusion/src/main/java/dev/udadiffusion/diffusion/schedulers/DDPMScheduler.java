@@ -1,5 +1,6 @@
 package dev.udadiffusion.diffusion.schedulers;
 
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -16,7 +17,7 @@ public final class DDPMScheduler extends BaseScheduler {
     public DDPMScheduler(SchedulerConfig cfg) {
         super(cfg);
         this.varianceType = cfg.varianceType() == null ? "fixed_small" : cfg.varianceType();
-        if (!java.util.List.of("fixed_small", "fixed_small_log", "fixed_large").contains(varianceType)) {
+        if (!List.of("fixed_small", "fixed_small_log", "fixed_large").contains(varianceType)) {
             throw new IllegalArgumentException("variance_type=" + varianceType
                     + " is not supported (fixed_small, fixed_small_log, fixed_large)");
         }

@@ -1,6 +1,7 @@
 package dev.udadiffusion.diffusion.schedulers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * DPM-Solver++ (Lu et al. 2022) in its multistep form, as diffusers' {@code DPMSolverMultistepScheduler} with
@@ -106,7 +107,7 @@ public final class DPMSolverMultistepScheduler extends SigmaScheduler {
     public INDArray addNoise(INDArray x0, INDArray noise, INDArray t) {
         requireTimesteps();
         INDArray s = sigmasFor(t, x0.rank());
-        INDArray alpha = org.nd4j.linalg.ops.transforms.Transforms.pow(s.mul(s).addi(1), -0.5); // α_t = 1/√(σ²+1)
+        INDArray alpha = Transforms.pow(s.mul(s).addi(1), -0.5); // α_t = 1/√(σ²+1)
         return x0.mul(alpha).addi(noise.mul(s.mul(alpha)));
     }
 }

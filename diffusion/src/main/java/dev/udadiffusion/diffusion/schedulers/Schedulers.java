@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /** Creates schedulers by diffusers class name, e.g. from a {@code scheduler/scheduler_config.json}. */
 public final class Schedulers {
@@ -21,7 +22,7 @@ public final class Schedulers {
 
     /** Short names accepted on the command line, e.g. "ddim", "euler-a", "dpm++", "unipc". */
     public static String resolve(String name) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
             case "ddim" -> "DDIMScheduler";
             case "ddpm" -> "DDPMScheduler";
             case "pndm", "plms" -> "PNDMScheduler";

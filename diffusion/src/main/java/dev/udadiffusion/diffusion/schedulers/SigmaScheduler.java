@@ -1,5 +1,6 @@
 package dev.udadiffusion.diffusion.schedulers;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -105,7 +106,7 @@ abstract class SigmaScheduler extends BaseScheduler implements SigmaAccess {
             s[i] = sigmas[indexFor(t.getDouble(i))];
         }
         long[] shape = new long[rank];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = s.length;
         return Nd4j.create(s, shape).castTo(DataType.FLOAT);
     }

@@ -1,12 +1,14 @@
 package dev.udadiffusion.diffusion.schedulers;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.LUDecomposition;
 import org.apache.commons.math3.linear.RealVector;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * UniPC (Zhao et al. 2023), as diffusers' {@code UniPCMultistepScheduler}: a UniP predictor of order p and, from the
@@ -123,7 +125,7 @@ public final class UniPCMultistepScheduler extends SigmaScheduler {
             }
         }
         RealVector sol = new LUDecomposition(new Array2DRowRealMatrix(r)).getSolver()
-                .solve(new ArrayRealVector(java.util.Arrays.copyOf(b, size)));
+                .solve(new ArrayRealVector(Arrays.copyOf(b, size)));
         return sol.toArray();
     }
 
@@ -203,7 +205,7 @@ public final class UniPCMultistepScheduler extends SigmaScheduler {
     public INDArray addNoise(INDArray x0, INDArray noise, INDArray t) {
         requireTimesteps();
         INDArray s = sigmasFor(t, x0.rank());
-        INDArray alpha = org.nd4j.linalg.ops.transforms.Transforms.pow(s.mul(s).addi(1), -0.5); // α_t = 1/√(σ²+1)
+        INDArray alpha = Transforms.pow(s.mul(s).addi(1), -0.5); // α_t = 1/√(σ²+1)
         return x0.mul(alpha).addi(noise.mul(s.mul(alpha)));
     }
 }

@@ -9,6 +9,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ public final class ImageFolderData {
             }
             List<Item> items = new ArrayList<>();
             // sub-folders too (Cityscapes keeps leftImg8bit/train/CITY/*.png), in a stable order
-            try (Stream<Path> s = Files.walk(dir, 4, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            try (Stream<Path> s = Files.walk(dir, 4, FileVisitOption.FOLLOW_LINKS)) {
                 for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
                     String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
                     if (!(n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"))) {

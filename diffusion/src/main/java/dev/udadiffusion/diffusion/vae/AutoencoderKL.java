@@ -1,18 +1,22 @@
 package dev.udadiffusion.diffusion.vae;
 
 import dev.udadiffusion.core.config.Configs;
+import dev.udadiffusion.core.nn.Conv2d;
 import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.state.Checkpoint;
 import dev.udadiffusion.core.state.LoadReport;
 import dev.udadiffusion.core.state.Params;
 import dev.udadiffusion.core.state.PretrainedFolder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The Stable Diffusion VAE (diffusers {@code AutoencoderKL}) as one SameDiff graph with two entry points: images
@@ -85,7 +89,7 @@ public final class AutoencoderKL implements AutoCloseable {
         SDVariable image = sd.placeHolder("image", DataType.FLOAT, -1, c.inChannels(), -1, -1);
         SDVariable h = Encoder.forward(params, "encoder", image, c);
         SDVariable moments = c.useQuantConv()
-                ? dev.udadiffusion.core.nn.Conv2d.forward(params, "quant_conv", h, 2 * latent, 2 * latent, 1, 1, 0, true) : h;
+                ? Conv2d.forward(params, "quant_conv", h, 2 * latent, 2 * latent, 1, 1, 0, true) : h;
         moments = sd.identity(MOMENTS, moments);
         SDVariable mean = sd.identity(MEAN, moments.get(SDIndex.all(), SDIndex.interval(0, latent), SDIndex.all(), SDIndex.all()));
         SDVariable logvar = sd.math().clipByValue(
@@ -97,7 +101,7 @@ public final class AutoencoderKL implements AutoCloseable {
         // decode: z -> image
         SDVariable z = sd.placeHolder("z", DataType.FLOAT, -1, latent, -1, -1);
         SDVariable zq = c.usePostQuantConv()
-                ? dev.udadiffusion.core.nn.Conv2d.forward(params, "post_quant_conv", z, latent, latent, 1, 1, 0, true) : z;
+                ? Conv2d.forward(params, "post_quant_conv", z, latent, latent, 1, 1, 0, true) : z;
         sd.identity(DECODED, Decoder.forward(params, "decoder", zq, c));
     }
 
@@ -158,12 +162,12 @@ public final class AutoencoderKL implements AutoCloseable {
     /** The posterior of given moments [B, 2·latent, h, w] (eager, same formulas as the graph). */
     public Posterior posterior(INDArray moments) {
         long l = config.latentChannels();
-        INDArray mean = moments.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, l)).dup();
-        INDArray logvar = org.nd4j.linalg.ops.transforms.Transforms.max(org.nd4j.linalg.ops.transforms.Transforms.min(
-                moments.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(l, 2 * l)).dup(), 20.0), -30.0);
-        INDArray std = org.nd4j.linalg.ops.transforms.Transforms.exp(logvar.mul(0.5));
+        INDArray mean = moments.get(NDArrayIndex.all(),
+                NDArrayIndex.interval(0, l)).dup();
+        INDArray logvar = Transforms.max(Transforms.min(
+                moments.get(NDArrayIndex.all(),
+                        NDArrayIndex.interval(l, 2 * l)).dup(), 20.0), -30.0);
+        INDArray std = Transforms.exp(logvar.mul(0.5));
         return new Posterior(moments, mean, logvar, std);
     }
 
@@ -171,7 +175,7 @@ public final class AutoencoderKL implements AutoCloseable {
     public INDArray decode(INDArray z) {
         if (z.rank() != 4 || z.size(1) != config.latentChannels()) {
             throw new IllegalArgumentException("latents must be [B, " + config.latentChannels() + ", h, w], got "
-                    + java.util.Arrays.toString(z.shape()));
+                    + Arrays.toString(z.shape()));
         }
         int tile = config.sampleSize() / config.downscale();
         if (tiling && (z.size(2) > tile || z.size(3) > tile)) {
@@ -185,7 +189,7 @@ public final class AutoencoderKL implements AutoCloseable {
         int f = config.downscale();
         if (image.rank() != 4 || image.size(1) != config.inChannels()) {
             throw new IllegalArgumentException("images must be [B, " + config.inChannels() + ", H, W], got "
-                    + java.util.Arrays.toString(image.shape()));
+                    + Arrays.toString(image.shape()));
         }
         if (image.size(2) % f != 0 || image.size(3) % f != 0) {
             throw new IllegalArgumentException("image height and width must be multiples of " + f + ", got "

@@ -5,8 +5,10 @@ import dev.udadiffusion.core.nn.Graphs;
 import dev.udadiffusion.core.nn.GroupNorm;
 import dev.udadiffusion.core.nn.Size2d;
 import dev.udadiffusion.core.state.Params;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The VAE mid-block attention (diffusers {@code Attention} built from the old {@code AttentionBlock}): group_norm over
@@ -25,8 +27,8 @@ public record VaeAttentionBlock(int channels, int groups, double eps) {
         long n = known ? height * width : -1;
         // [B, C, H, W] -> [B, C, HW] -> [B, HW, C]; literal shapes when the size is known (no shape ops, fewer in backward)
         SDVariable flat = known ? h.reshape(-1, channels, n)
-                : h.reshape(sd.concat(0, x.shape().get(org.nd4j.autodiff.samediff.SDIndex.interval(0, 2)),
-                        sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L))));
+                : h.reshape(sd.concat(0, x.shape().get(SDIndex.interval(0, 2)),
+                        sd.constant(Nd4j.createFromArray(-1L))));
         SDVariable a = Attention.forward(p, prefix, flat.permute(0, 2, 1), null, channels, channels, 1, channels, true, n);
         SDVariable t = a.permute(0, 2, 1); // [B, HW, C] -> [B, C, HW]
         SDVariable back = known ? t.reshape(-1, channels, height, width) : t.reshape(x.shape());

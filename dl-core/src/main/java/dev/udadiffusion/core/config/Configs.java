@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ public final class Configs {
     public static <T> T read(Path file, Class<T> type) {
         try {
             return read(JSON.readTree(file.toFile()), type, file.toString());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+        } catch (NoSuchFileException | FileNotFoundException e) {
             throw new ConfigException(file + ": config file does not exist");
         } catch (IOException e) {
             throw new ConfigException(file + ": not valid JSON: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.udadiffusion.core.image;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
+import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,7 +49,7 @@ public final class BarChart {
             g.fillRect(x + 4, t + ph - bh, barW - 8, bh);
             g.setColor(Color.BLACK);
             g.drawRect(x + 4, t + ph - bh, barW - 8, bh);
-            java.awt.geom.AffineTransform old = g.getTransform();
+            AffineTransform old = g.getTransform();
             g.rotate(Math.toRadians(60), x + 8, t + ph + 12);
             g.drawString(labels.get(i), x + 8, t + ph + 12);
             g.setTransform(old);

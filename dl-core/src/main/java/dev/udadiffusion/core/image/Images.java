@@ -1,16 +1,32 @@
 package dev.udadiffusion.core.image;
 
+import dev.udadiffusion.core.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import dev.udadiffusion.core.io.AtomicFiles;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import javax.imageio.IIOException;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.w3c.dom.NamedNodeMap;
+import org.w3c.dom.Node;
 
 /**
  * RGB images ↔ tensors the way diffusers' {@code VaeImageProcessor} converts them: pixels / 255 → [0, 1] → 2x − 1
@@ -29,7 +45,7 @@ public final class Images {
         BufferedImage img;
         try {
             img = ImageIO.read(file.toFile());
-        } catch (javax.imageio.IIOException e) {
+        } catch (IIOException e) {
             throw new IllegalArgumentException(file + ": unreadable image (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
@@ -79,7 +95,7 @@ public final class Images {
     public static BufferedImage fromTensor(INDArray x) {
         INDArray t = x.rank() == 4 ? x.slice(0) : x;
         if (t.rank() != 3 || t.size(0) != 3) {
-            throw new IllegalArgumentException("expected [3, H, W] or [1, 3, H, W], got " + java.util.Arrays.toString(x.shape()));
+            throw new IllegalArgumentException("expected [3, H, W] or [1, 3, H, W], got " + Arrays.toString(x.shape()));
         }
         int h = (int) t.size(1);
         int w = (int) t.size(2);
@@ -102,22 +118,22 @@ public final class Images {
 
     /** {width, height} of an image file, read from its header without decoding the pixels. */
     public static int[] size(Path file) {
-        try (javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
                 throw new IllegalArgumentException(file + ": cannot open");
             }
-            java.util.Iterator<javax.imageio.ImageReader> it = javax.imageio.ImageIO.getImageReaders(in);
+            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
             if (!it.hasNext()) {
                 throw new IllegalArgumentException(file + ": not an image in a supported format");
             }
-            javax.imageio.ImageReader r = it.next();
+            ImageReader r = it.next();
             try {
                 r.setInput(in);
                 return new int[] {r.getWidth(0), r.getHeight(0)};
             } finally {
                 r.dispose();
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException(file + ": unreadable (" + e.getMessage() + ")", e);
         }
     }
@@ -139,25 +155,25 @@ public final class Images {
     /**
      * Writes a PNG with {@code text} as tEXt chunks (key → value; e.g. the generation parameters), atomically.
      */
-    public static void writePng(BufferedImage img, Path file, java.util.Map<String, String> text) {
+    public static void writePng(BufferedImage img, Path file, Map<String, String> text) {
         AtomicFiles.write(file, "image", tmp -> {
-            javax.imageio.ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
-            javax.imageio.ImageWriteParam param = w.getDefaultWriteParam();
-            javax.imageio.metadata.IIOMetadata meta = w.getDefaultImageMetadata(
-                    javax.imageio.ImageTypeSpecifier.createFromRenderedImage(img), param);
-            javax.imageio.metadata.IIOMetadataNode root = new javax.imageio.metadata.IIOMetadataNode("javax_imageio_png_1.0");
-            javax.imageio.metadata.IIOMetadataNode textNode = new javax.imageio.metadata.IIOMetadataNode("tEXt");
-            for (java.util.Map.Entry<String, String> e : text.entrySet()) {
-                javax.imageio.metadata.IIOMetadataNode entry = new javax.imageio.metadata.IIOMetadataNode("tEXtEntry");
+            ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
+            ImageWriteParam param = w.getDefaultWriteParam();
+            IIOMetadata meta = w.getDefaultImageMetadata(
+                    ImageTypeSpecifier.createFromRenderedImage(img), param);
+            IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
+            IIOMetadataNode textNode = new IIOMetadataNode("tEXt");
+            for (Map.Entry<String, String> e : text.entrySet()) {
+                IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
                 entry.setAttribute("keyword", e.getKey());
                 entry.setAttribute("value", e.getValue());
                 textNode.appendChild(entry);
             }
             root.appendChild(textNode);
             meta.mergeTree("javax_imageio_png_1.0", root);
-            try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
+            try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
                 w.setOutput(out);
-                w.write(null, new javax.imageio.IIOImage(img, null, meta), param);
+                w.write(null, new IIOImage(img, null, meta), param);
             } finally {
                 w.dispose();
             }
@@ -165,16 +181,16 @@ public final class Images {
     }
 
     /** The tEXt chunks of a PNG file. */
-    public static java.util.Map<String, String> readPngText(Path file) {
-        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            javax.imageio.ImageReader r = ImageIO.getImageReadersByFormatName("png").next();
+    public static Map<String, String> readPngText(Path file) {
+        Map<String, String> m = new LinkedHashMap<>();
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            ImageReader r = ImageIO.getImageReadersByFormatName("png").next();
             r.setInput(in);
-            org.w3c.dom.Node root = r.getImageMetadata(0).getAsTree("javax_imageio_png_1.0");
-            for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            Node root = r.getImageMetadata(0).getAsTree("javax_imageio_png_1.0");
+            for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
                 if (n.getNodeName().equals("tEXt")) {
-                    for (org.w3c.dom.Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
-                        org.w3c.dom.NamedNodeMap a = e.getAttributes();
+                    for (Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
+                        NamedNodeMap a = e.getAttributes();
                         m.put(a.getNamedItem("keyword").getNodeValue(), a.getNamedItem("value").getNodeValue());
                     }
                 }

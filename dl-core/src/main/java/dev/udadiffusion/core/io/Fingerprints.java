@@ -3,6 +3,7 @@ package dev.udadiffusion.core.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -43,7 +44,7 @@ public final class Fingerprints {
             byte[] buf = new byte[1 << 20];
             for (Path f : files) {
                 if (Files.isDirectory(path)) {
-                    md.update(path.relativize(f).toString().replace('\\', '/').getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update(path.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
                     md.update((byte) 0);
                 }
                 try (InputStream in = Files.newInputStream(f)) {

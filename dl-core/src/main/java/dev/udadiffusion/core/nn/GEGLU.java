@@ -3,6 +3,7 @@ package dev.udadiffusion.core.nn;
 import dev.udadiffusion.core.state.Init;
 import dev.udadiffusion.core.state.Layout;
 import dev.udadiffusion.core.state.Params;
+import java.util.Arrays;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -37,7 +38,7 @@ public final class GEGLU {
             return r;
         }
         if (Graphs.known(lead) && lead.length == rank - 2) {
-            long[] shape = Graphs.batchShape(java.util.Arrays.copyOf(lead, lead.length + 1));
+            long[] shape = Graphs.batchShape(Arrays.copyOf(lead, lead.length + 1));
             shape[rank - 1] = out;
             return r.reshape(shape);
         }

@@ -1,9 +1,10 @@
 package dev.udadiffusion.core.nn;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -114,7 +115,7 @@ public final class Graphs {
 
     private static final class LineFilter extends OutputStream {
         private final PrintStream target;
-        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
         LineFilter(PrintStream target) {
             this.target = target;

@@ -3,6 +3,7 @@ package dev.udadiffusion.core.nn;
 import dev.udadiffusion.core.state.Init;
 import dev.udadiffusion.core.state.Layout;
 import dev.udadiffusion.core.state.Params;
+import java.util.Arrays;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.factory.Nd4j;
@@ -137,7 +138,7 @@ public record GroupNorm(int groups, int channels, double eps, boolean affine) {
     /** [1, C, 1, ...]: a per-channel vector broadcast over batch and positions. */
     private static long[] channelShape(int rank, int channels) {
         long[] s = new long[rank];
-        java.util.Arrays.fill(s, 1);
+        Arrays.fill(s, 1);
         s[1] = channels;
         return s;
     }

@@ -1,5 +1,11 @@
 package dev.udadiffusion.core.parity;
 
+import dev.udadiffusion.core.train.AdamW;
+import dev.udadiffusion.core.train.Gradients;
+import dev.udadiffusion.core.train.TrainingGraph;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,11 +54,11 @@ public final class TrainStepRules {
      * {@code selected_params}, or of all parameters when {@code allGrads}), the selected parameters before the step,
      * the step itself at {@code lr}, and the selected parameters after it — all in checkpoint layout.
      */
-    public static void recordStep(Fixture f, dev.udadiffusion.core.train.TrainingGraph g,
-            dev.udadiffusion.core.train.AdamW adam, java.util.Map<String, INDArray> grads, double lr, boolean allGrads,
-            java.util.Map<String, INDArray> out) {
-        out.put("out.grad_global_norm", scalar(dev.udadiffusion.core.train.Gradients.globalNorm(grads.values())));
-        java.util.List<String> selected = new java.util.ArrayList<>();
+    public static void recordStep(Fixture f, TrainingGraph g,
+            AdamW adam, Map<String, INDArray> grads, double lr, boolean allGrads,
+            Map<String, INDArray> out) {
+        out.put("out.grad_global_norm", scalar(Gradients.globalNorm(grads.values())));
+        List<String> selected = new ArrayList<>();
         f.config().path("selected_params").forEach(n -> selected.add(n.asText()));
         for (String k : allGrads ? grads.keySet() : selected) {
             out.put("out.grad." + k, g.params().specs().get(k).layout().toTorch(grads.get(k)));

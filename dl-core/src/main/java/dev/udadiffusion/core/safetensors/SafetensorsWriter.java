@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -157,7 +158,7 @@ public final class SafetensorsWriter {
                 for (Tensor t : sorted) {
                     writeAll(ch, t.data().duplicate());
                     // the bytes may be a view of an ND4J array: keep it alive until they are written
-                    java.lang.ref.Reference.reachabilityFence(t.owner());
+                    Reference.reachabilityFence(t.owner());
                 }
                 ch.force(true);
             }

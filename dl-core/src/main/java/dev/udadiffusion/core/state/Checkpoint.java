@@ -5,18 +5,20 @@ import dev.udadiffusion.core.safetensors.TensorSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One or more tensor sources seen through a key-mapping table: the graph keys they provide, and the bookkeeping of
@@ -76,7 +78,7 @@ public final class Checkpoint implements AutoCloseable {
      * Opens files and picks the key table from their keys ({@code mapping} sees the opened sources, e.g. to tell LDM
      * from diffusers naming); the checkpoint owns the sources.
      */
-    public static Checkpoint open(java.util.function.Function<List<TensorSource>, KeyMapping> mapping, Path... files) {
+    public static Checkpoint open(Function<List<TensorSource>, KeyMapping> mapping, Path... files) {
         List<TensorSource> opened = new ArrayList<>();
         try {
             for (Path f : files) {
@@ -169,7 +171,7 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** The report after binding the parameters {@code specs} (those the graph asked for). */
-    public LoadReport report(java.util.Collection<ParamSpec> specs) {
+    public LoadReport report(Collection<ParamSpec> specs) {
         List<String> missing = new ArrayList<>();
         int loaded = 0;
         Set<String> bad = mismatched.stream().map(m -> m.substring(0, m.indexOf(':'))).collect(Collectors.toSet());

@@ -1,6 +1,7 @@
 package dev.udadiffusion.core.state;
 
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,7 +47,7 @@ public interface Init {
         return uniform(1.0 / Math.sqrt(fanIn));
     }
 
-    private static INDArray fill(long[] s, DataType t, java.util.function.DoubleSupplier g) {
+    private static INDArray fill(long[] s, DataType t, DoubleSupplier g) {
         long n = 1;
         for (long d : s) {
             n *= d;

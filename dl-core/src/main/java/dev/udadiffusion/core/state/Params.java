@@ -3,6 +3,7 @@ package dev.udadiffusion.core.state;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -138,8 +139,8 @@ public final class Params {
     /** What the bound checkpoint provided, lacked and had in excess; an empty clean report without one. */
     public LoadReport report() {
         if (checkpoint == null) {
-            return new LoadReport("(no checkpoint)", 0, java.util.List.of(), java.util.List.of(), java.util.List.of(),
-                    java.util.List.of(), java.util.List.of());
+            return new LoadReport("(no checkpoint)", 0, List.of(), List.of(), List.of(),
+                    List.of(), List.of());
         }
         return checkpoint.report(specs.values());
     }

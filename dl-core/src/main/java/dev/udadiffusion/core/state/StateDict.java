@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Moves parameter values between a built graph and checkpoints, under checkpoint key names. */
@@ -41,7 +42,7 @@ public final class StateDict {
 
     private static void probeShape(Checkpoint checkpoint, ParamSpec spec) {
         // Checkpoint.load records mismatches; loading a correct tensor here costs a read, which strict mode accepts.
-        checkpoint.load(spec, org.nd4j.linalg.api.buffer.DataType.FLOAT).ifPresent(INDArray::close);
+        checkpoint.load(spec, DataType.FLOAT).ifPresent(INDArray::close);
     }
 
     /** The parameters selected by {@code include}, in checkpoint layout, keyed by checkpoint name. */

@@ -1,6 +1,7 @@
 package dev.udadiffusion.core.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,10 +133,10 @@ public final class AdamW {
             INDArray view = target.get(name);
             if (view == null) {
                 target.put(name, a);
-            } else if (!java.util.Arrays.equals(view.shape(), a.shape())) {
+            } else if (!Arrays.equals(view.shape(), a.shape())) {
                 throw new IllegalArgumentException("optimizer state " + k + " has shape "
-                        + java.util.Arrays.toString(a.shape()) + ", the parameter "
-                        + java.util.Arrays.toString(view.shape()));
+                        + Arrays.toString(a.shape()) + ", the parameter "
+                        + Arrays.toString(view.shape()));
             } else {
                 view.assign(a);
             }

@@ -2,6 +2,7 @@ package dev.udadiffusion.core.train;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +95,7 @@ final class SessionArrays {
             return List.of();
         }
         return switch (v.getSdValueType()) {
-            case TENSOR -> java.util.Collections.singletonList(v.getTensorValue());
+            case TENSOR -> Collections.singletonList(v.getTensorValue());
             case LIST -> v.getListValue() == null ? List.of() : v.getListValue();
             default -> List.of();
         };

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -97,7 +98,7 @@ public final class Trainer {
      * (e.g. to update BatchNorm running statistics once per forward, as torch does).
      */
     public StepResult step(List<Map<String, INDArray>> microBatches, List<String> outputs,
-            java.util.function.Consumer<Map<String, INDArray>> perMicroBatch) {
+            Consumer<Map<String, INDArray>> perMicroBatch) {
         Map<String, INDArray> acc = new LinkedHashMap<>();
         Map<String, INDArray> outs = new LinkedHashMap<>();
         double loss = 0;

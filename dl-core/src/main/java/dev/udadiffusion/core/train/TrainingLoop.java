@@ -12,10 +12,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -135,8 +137,8 @@ public final class TrainingLoop {
 
     private static void appendCsv(Path csv, Trainer.StepResult r) {
         try {
-            Files.writeString(csv, String.format(java.util.Locale.ROOT, "%d,%.8g,%.6g,%.6g%n", r.step(), r.loss(), r.lr(),
-                    r.gradNorm()), java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(csv, String.format(Locale.ROOT, "%d,%.8g,%.6g,%.6g%n", r.step(), r.loss(), r.lr(),
+                    r.gradNorm()), StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(csv + ": " + e.getMessage(), e);
         }

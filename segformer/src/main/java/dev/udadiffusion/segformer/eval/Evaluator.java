@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Evaluates a SegFormer on a labeled dataset as DAFormer does: each image resized to the test size (thesis: 1024×512),
@@ -90,8 +91,8 @@ public final class Evaluator {
         INDArray rows = logits.castTo(DataType.FLOAT).reshape(c * (long) h, w).mmul(aw.transpose()); // [C·h, W]
         INDArray out = Nd4j.create(DataType.FLOAT, 1, c, outH, outW);
         for (int k = 0; k < c; k++) {
-            INDArray rk = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval((long) k * h, (long) (k + 1) * h),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            INDArray rk = rows.get(NDArrayIndex.interval((long) k * h, (long) (k + 1) * h),
+                    NDArrayIndex.all());
             out.slice(0).slice(k).assign(ah.mmul(rk));
         }
         return out;

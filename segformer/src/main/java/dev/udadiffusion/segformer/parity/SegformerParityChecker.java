@@ -14,6 +14,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Parity for {@code transformers.SegformerForSemanticSegmentation} fixtures: for every case prefix P
@@ -71,8 +72,8 @@ public final class SegformerParityChecker implements ParityChecker {
     static INDArray margin(INDArray logits) {
         INDArray sorted = Nd4j.sort(logits.dup(), 1, false);
         long c = logits.size(1);
-        return sorted.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(0))
-                .sub(sorted.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(1)))
+        return sorted.get(NDArrayIndex.all(), NDArrayIndex.point(0))
+                .sub(sorted.get(NDArrayIndex.all(), NDArrayIndex.point(1)))
                 .reshape(logits.size(0), logits.size(2), logits.size(3));
     }
 

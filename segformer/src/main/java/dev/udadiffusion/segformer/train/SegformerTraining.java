@@ -161,7 +161,7 @@ public final class SegformerTraining {
     }
 
     /** DAFormer's geometric pipeline: keep-ratio resize, random crop with cat_max_ratio (padding 0 / 255), flip. */
-    static Augment.Pair crop(java.awt.image.BufferedImage img, int[][] labels, Options o, Rng rng) {
+    static Augment.Pair crop(BufferedImage img, int[][] labels, Options o, Rng rng) {
         Augment.Pair p = o.crops().resizeW() > 0 ? Augment.resizeKeepRatio(img, labels, o.crops().resizeW(), o.crops().resizeH())
                 : new Augment.Pair(img, labels);
         return Augment.randomFlip(Augment.randomCrop(p.image(), p.labels(), o.crops().crop(), o.crops().crop(), o.crops().catMaxRatio(), rng), rng);

@@ -1,7 +1,10 @@
 package dev.udadiffusion.data.augment;
 
 import dev.udadiffusion.core.random.Rng;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
 
 /**
  * Paired augmentation of an image and its trainId map: random resized crop (area scale and aspect-ratio ranges, as
@@ -61,8 +64,8 @@ public final class Augment {
     /** Crops a window and resizes it to outW×outH (image bilinear, labels nearest). */
     public static Pair crop(BufferedImage img, int[][] labels, int x0, int y0, int cw, int ch, int outW, int outH) {
         BufferedImage out = new BufferedImage(outW, outH, BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = out.createGraphics();
-        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(img, 0, 0, outW, outH, x0, y0, x0 + cw, y0 + ch, null);
         g.dispose();
         int[][] lab = new int[outH][outW];
@@ -127,7 +130,7 @@ public final class Augment {
         BufferedImage out = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB); // black padding
         int[][] lab = new int[ch][cw];
         for (int y = 0; y < ch; y++) {
-            java.util.Arrays.fill(lab[y], 255);
+            Arrays.fill(lab[y], 255);
         }
         int vw = Math.min(cw, w - x0);
         int vh = Math.min(ch, h - y0);

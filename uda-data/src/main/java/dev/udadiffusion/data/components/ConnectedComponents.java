@@ -1,6 +1,7 @@
 package dev.udadiffusion.data.components;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -44,7 +45,7 @@ public final class ConnectedComponents {
         int w = h == 0 ? 0 : labels[0].length;
         int[][] ids = new int[h][w];
         for (int[] row : ids) {
-            java.util.Arrays.fill(row, -1);
+            Arrays.fill(row, -1);
         }
         List<Component> comps = new ArrayList<>();
         int[] stack = new int[Math.max(16, h * w)];

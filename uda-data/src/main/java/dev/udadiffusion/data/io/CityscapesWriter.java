@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.data.labels.CityscapesClasses;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +29,7 @@ import java.util.Set;
 public final class CityscapesWriter {
 
     /** trainId → Cityscapes labelId (255 → 0 "unlabeled"). */
-    private static final int[] TRAIN_TO_ID = dev.udadiffusion.data.labels.CityscapesClasses.LABEL_IDS;
+    private static final int[] TRAIN_TO_ID = CityscapesClasses.LABEL_IDS;
 
     private final Path root;
     private final String split;
@@ -111,7 +113,7 @@ public final class CityscapesWriter {
     private void appendLine(String line) {
         try (FileChannel ch = FileChannel.open(manifest, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            ch.write(java.nio.ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         } catch (IOException e) {
             throw new UncheckedIOException(manifest + ": " + e.getMessage(), e);

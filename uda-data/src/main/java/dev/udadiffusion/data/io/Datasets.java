@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.io;
 
+import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.data.labels.LabelMapping;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -136,8 +137,8 @@ public final class Datasets {
             if (s == null) {
                 problem = img + ": no label " + ids;
             } else if (checkSizes) {
-                int[] a = dev.udadiffusion.core.image.Images.size(img);
-                int[] b = dev.udadiffusion.core.image.Images.size(s.label());
+                int[] a = Images.size(img);
+                int[] b = Images.size(s.label());
                 if (a[0] != b[0] || a[1] != b[1]) {
                     problem = img + ": image is " + a[0] + "x" + a[1] + " but its label is " + b[0] + "x" + b[1];
                     if (policy == Policy.RESIZE_LABEL) {

@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.toyworld;
 
+import dev.udadiffusion.data.augment.Augment;
 import dev.udadiffusion.data.toyworld.Shape.Part;
 import java.util.SplittableRandom;
 
@@ -200,7 +201,7 @@ final class RealStyle implements Style {
 
     /** Separable Gaussian blur ({@link #BLUR_SIGMA} px, radius 2), edges clamped. */
     private static float[][][] blur(float[][][] img) {
-        double[] k = dev.udadiffusion.data.augment.Augment.gaussianKernel(BLUR_SIGMA, 2);
+        double[] k = Augment.gaussianKernel(BLUR_SIGMA, 2);
         int h = img[0].length;
         int w = img[0][0].length;
         float[][][] tmp = new float[3][h][w];

@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.toyworld;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.image.Images;
@@ -14,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -247,7 +249,7 @@ public final class ToyWorld {
         Files.createDirectories(lblDir);
         // a failure is recorded, not thrown, so that forEach returns only after every task has stopped: nothing can
         // still be writing into the temporary folder when the caller deletes it
-        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         IntStream.range(0, n).parallel().forEach(i -> {
             if (failure.get() != null) {
                 return;
@@ -335,7 +337,7 @@ public final class ToyWorld {
         return o;
     }
 
-    private static double[] frequencies(com.fasterxml.jackson.databind.JsonNode n) {
+    private static double[] frequencies(JsonNode n) {
         double[] f = new double[CityscapesClasses.COUNT];
         for (int i = 0; i < f.length; i++) {
             f[i] = n.path(CityscapesClasses.NAMES.get(i)).asDouble();
