@@ -173,7 +173,7 @@ public final class LabeledDatasetGenerator {
 
     /**
      * SCR's regenerations for every image of a batch, denoised {@code batch} crops at a time across images (one small
-     * batch per image left the cores idle: 3.5 s per 128×64 sample). Crops depend only on the mask, and each keeps its
+     * batch per image left the cores idle; {@code docs/RESULTS.md}). Crops depend only on the mask, and each keeps its
      * own seed (the sample's + 1 + component id), so the batching changes no pixel beyond float rounding.
      */
     private static List<Refinements> regenerateCrops(StableDiffusionPipeline pipe, ControlNetModel controlNet,

@@ -1,5 +1,6 @@
 package dev.udadiffusion.diffusion.clip;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,14 +49,29 @@ class CLIPTokenizerTest {
         assertTrue(mismatches.isEmpty(), mismatches.size() + " mismatches:\n" + String.join("\n", mismatches));
     }
 
+    /**
+     * A large batch (the BPE cache warm after the first prompts) gives each prompt exactly the ids a fresh tokenizer
+     * gives it alone: BOS, the prompt's tokens, EOS, padding, and a mask over BOS…EOS. Timing is a benchmark's job.
+     */
     @Test
-    void tenThousandPromptsTokenizeQuickly() {
+    void tenThousandPromptsTokenizeAsEachAlone() {
         CLIPTokenizer tok = CLIPTokenizer.load(DIR);
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
             prompts.add("a photo of a street in city " + (i % 50) + ", road, sidewalk, car, rider, sky, night " + (i % 7));
         }
-        assertEquals(10_000, tok.encode(prompts).inputIds().length); // timing lives in a benchmark, not here
+        CLIPTokenizer.Encoding batch = tok.encode(prompts);
+        assertEquals(10_000, batch.inputIds().length);
+        for (int i = 0; i < 10_000; i += 97) {
+            CLIPTokenizer.Encoding alone = CLIPTokenizer.load(DIR).encode(List.of(prompts.get(i)));
+            assertArrayEquals(alone.inputIds()[0], batch.inputIds()[i], prompts.get(i));
+            assertArrayEquals(alone.attentionMask()[0], batch.attentionMask()[i], prompts.get(i));
+            List<Integer> content = tok.encodeUnpadded(prompts.get(i));
+            long[] row = batch.inputIds()[i];
+            assertEquals(tok.bosTokenId(), row[0]);
+            assertEquals(tok.eosTokenId(), row[content.size() - 1]);
+            assertEquals(content.size(), java.util.Arrays.stream(batch.attentionMask()[i]).sum());
+        }
     }
 
     @Test

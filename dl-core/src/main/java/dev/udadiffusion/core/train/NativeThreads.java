@@ -11,12 +11,10 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>Why small-op training steps run with one core fewer ({@link #forTraining()}): a SegFormer step is hundreds of
  * small ops whose freed arrays the JVM releases on its own threads; with every core in the native pool those threads
- * preempt a pool worker and the whole op waits a scheduler tick (toy SegFormer step on 2 cores, 40 interleaved steps:
- * median 151 ms with one native thread, 168 ms with two, mean 159 vs 214). Conv-heavy steps are the other way round
- * once their Java work is small ({@link #forConvTraining()}: toy U-Net, batch 32, 1.46 → 1.16 s; toy VAE 611 →
- * 439 ms with two threads instead of one; before the flat optimiser state and gradients they, too, were faster with
- * one). Only the training step takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE,
- * keeps every core), and inference keeps every core.
+ * preempt a pool worker and the whole op waits a scheduler tick. Conv-heavy steps, whose Java work is small, are
+ * faster with every core ({@link #forConvTraining()}); measurements in {@code docs/RESULTS.md}. Only the training step
+ * takes the limit ({@link TrainingLoop}; its batch source, which may encode with a VAE, keeps every core), and
+ * inference keeps every core.
  *
  * <p>The setting is process-wide, so limits are shared across threads: while any are open the native count is the
  * smallest of them, and when the last one closes the count from before the first returns. Independent jobs running

@@ -21,9 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cores as native threads ({@link NativeThreads}).
  *
  * <p>Why: a toy-size training step is hundreds of small ops, so most of its time is SameDiff's per-op Java work, which
- * one job cannot spread over cores. Two toy SegFormer trainings at once on 2 cores (one native thread each) take
- * 23.0 s for 80 steps each, one alone 19.0 s: 1.65× the throughput of running them one after another. Large ops gain
- * little this way (toy U-Net at batch 32: 1.16×), so this is for many small jobs, not for big ones.
+ * one job cannot spread over cores; two such jobs side by side nearly double the throughput, while large ops gain
+ * little ({@code docs/RESULTS.md}). So this is for many small jobs, not for big ones.
  */
 public final class ParallelJobs {
 

@@ -58,7 +58,7 @@ public final class TrainingLoop {
 
     /**
      * Runs {@code o.steps()} optimiser steps with {@code threads} native threads each (0: {@link NativeThreads#forTraining()}),
-     * resuming, checkpointing and logging as {@code o} says.
+     * resuming, checkpointing and logging as {@code o} says; {@code listener} (may be null) hears of every step.
      */
     public static History run(Trainer trainer, BatchSource data, TrainingSettings o, int threads, Listener listener) {
         return run(trainer, data, o, threads, listener, List.of(), null);
@@ -119,7 +119,9 @@ public final class TrainingLoop {
             losses.add(r.loss());
             appendCsv(csv, r);
             double sps = (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1);
-            listener.onStep(r.step(), o.steps(), r, sps);
+            if (listener != null) {
+                listener.onStep(r.step(), o.steps(), r, sps);
+            }
             if (o.checkpoints().logEvery() > 0 && r.step() % o.checkpoints().logEvery() == 0) {
                 LOG.info(String.format("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it", r.step(), r.loss(), r.lr(),
                         r.gradNorm(), sps * 1000));

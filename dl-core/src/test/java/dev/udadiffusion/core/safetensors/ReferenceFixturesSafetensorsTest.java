@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Every safetensors file the reference Python stack wrote for the fixtures opens, its content is what the reference
- * wrote (sha256 from the fixtures' manifest), each tensor loads to the same values as a plain byte decode, and writing
+ * wrote (sha256 from the manifest of the run that made it; a file in no manifest fails), each tensor loads to the same values as a plain byte decode, and writing
  * the loaded tensors back gives a byte-identical file.
  */
 class ReferenceFixturesSafetensorsTest {
@@ -40,17 +40,31 @@ class ReferenceFixturesSafetensorsTest {
         }
     }
 
+    /** The reference generator's manifests (one per generation run): every fixture file is in at least one. */
+    static List<Path> manifests() throws IOException {
+        try (Stream<Path> s = Files.list(TestData.root().resolve("reference"))) {
+            List<Path> l = s.filter(p -> p.getFileName().toString().endsWith("manifest.json")).sorted().toList();
+            assertEquals(3, l.size(), "manifest.json, pipeline_img2img_manifest.json, segformer_manifest.json: " + l);
+            return l;
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("fixtureFiles")
     void opensMatchesManifestAndRewritesByteIdentically(Path file) throws Exception {
         byte[] original = Files.readAllBytes(file);
         String folder = file.getParent().getFileName().toString();
-        JsonNode manifest = new ObjectMapper().readTree(TestData.root().resolve("reference/manifest.json").toFile());
-        JsonNode entry = manifest.path("fixtures").path(folder).path(file.getFileName().toString());
-        if (!entry.isMissingNode()) {
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(original));
-            assertEquals(entry.path("sha256").asText(), sha, "copied fixture differs from the reference manifest");
+        List<String> listed = new ArrayList<>();
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(original));
+        for (Path m : manifests()) {
+            JsonNode entry = new ObjectMapper().readTree(m.toFile()).path("fixtures").path(folder)
+                    .path(file.getFileName().toString());
+            if (!entry.isMissingNode()) {
+                assertEquals(entry.path("sha256").asText(), sha, file + " differs from the reference's " + m.getFileName());
+                listed.add(m.getFileName().toString());
+            }
         }
+        assertFalse(listed.isEmpty(), file + " is in no reference manifest: its content cannot be checked");
         List<SafetensorsWriter.Tensor> back = new ArrayList<>();
         try (SafetensorsFile st = SafetensorsFile.open(file)) {
             assertFalse(st.names().isEmpty());

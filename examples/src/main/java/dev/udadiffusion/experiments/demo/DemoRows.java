@@ -96,7 +96,7 @@ final class DemoRows {
         }
         try (SegformerModel m = SegformerModel.load(model)) {
             ExperimentLog.Bar bar = evalLog.bar("eval " + r.name(), val.samples().size());
-            ConfusionMatrix cm = Evaluator.run(m, val, new Evaluator.Options(0, 0, 0, 0, null),
+            ConfusionMatrix cm = Evaluator.run(m, val, Evaluator.Options.wholeImage(),
                     (done, total, s) -> bar.update(done, ""));
             bar.finish();
             IoUReport.write(cm, dir, "iou", "IoU per class: " + r.name());

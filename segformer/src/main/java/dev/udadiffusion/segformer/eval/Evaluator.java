@@ -33,6 +33,11 @@ public final class Evaluator {
             return new Options(1024, 512, 512, 256, null);
         }
 
+        /** Each image at its own size, in one piece (small images, e.g. the toy world's). */
+        public static Options wholeImage() {
+            return new Options(0, 0, 0, 0, null);
+        }
+
         public Options withPredictions(Path dir) {
             return new Options(width, height, window, stride, dir);
         }

@@ -70,6 +70,8 @@ public final class SegformerTraining {
         }
 
         public record Rcs(double temperature, long minPixels) {
+            /** Uniform sampling of the training images. */
+            public static final Rcs OFF = new Rcs(0, 0);
         }
 
         /**
