@@ -2,7 +2,6 @@ package dev.udadiffusion.controlnet.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.controlnet.ControlNetConfig;
 import dev.udadiffusion.controlnet.ControlNetModel;

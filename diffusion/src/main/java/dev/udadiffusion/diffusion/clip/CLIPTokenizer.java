@@ -1,21 +1,14 @@
 package dev.udadiffusion.diffusion.clip;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.core.io.AtomicFiles;
-import java.io.BufferedReader;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,85 +114,11 @@ public final class CLIPTokenizer {
      * {@code tokenizer_config.json} / {@code special_tokens_map.json} for the special tokens and model_max_length.
      */
     public static CLIPTokenizer load(Path dir) {
-        ObjectMapper json = new ObjectMapper();
-        Path vocabFile = dir.resolve("vocab.json");
-        Path mergesFile = dir.resolve("merges.txt");
-        Map<String, Integer> vocab = new HashMap<>();
-        try {
-            JsonNode v = json.readTree(vocabFile.toFile());
-            if (v == null || !v.isObject()) {
-                throw new IllegalArgumentException(vocabFile + ": not a JSON object of token ids");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getValue().canConvertToInt()) {
-                    throw new IllegalArgumentException(vocabFile + ": id of '" + e.getKey() + "' is not an integer");
-                }
-                vocab.put(e.getKey(), e.getValue().intValue());
-            }
-        } catch (FileNotFoundException | NoSuchFileException e) {
-            throw new IllegalArgumentException(vocabFile + ": file does not exist", e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(vocabFile + ": unreadable (" + e.getMessage() + ")", e);
-        }
-        Map<String, Integer> ranks = new HashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(mergesFile, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            int rank = 0;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (lineNo == 1 && line.startsWith("#version")) {
-                    continue;
-                }
-                if (line.isEmpty()) {
-                    continue;
-                }
-                if (rank >= 49152 - 256 - 2) {
-                    break; // CLIP uses only the first 48894 merges
-                }
-                String[] p = line.split(" ");
-                if (p.length != 2) {
-                    throw new IllegalArgumentException(mergesFile + ":" + lineNo + ": expected two symbols, got '" + line + "'");
-                }
-                ranks.putIfAbsent(p[0] + " " + p[1], rank++);
-            }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(mergesFile + ": file does not exist", e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(mergesFile + ": unreadable (" + e.getMessage() + ")", e);
-        }
-        String bosT = "<|startoftext|>";
-        String eosT = "<|endoftext|>";
-        String padT = "<|endoftext|>";
-        int maxLen = 77;
-        Path cfgFile = dir.resolve("tokenizer_config.json");
-        Path mapFile = dir.resolve("special_tokens_map.json");
-        try {
-            for (Path f : List.of(mapFile, cfgFile)) {
-                if (!Files.isRegularFile(f)) {
-                    continue;
-                }
-                JsonNode c = json.readTree(f.toFile());
-                bosT = token(c.get("bos_token"), bosT);
-                eosT = token(c.get("eos_token"), eosT);
-                padT = token(c.get("pad_token"), padT);
-                if (c.has("model_max_length") && c.get("model_max_length").canConvertToInt()) {
-                    maxLen = c.get("model_max_length").intValue();
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException(dir + ": unreadable tokenizer config (" + e.getMessage() + ")", e);
-        }
-        return new CLIPTokenizer(vocab, ranks, bosT, eosT, padT, maxLen, dir);
+        CLIPTokenizerFiles.Special sp = CLIPTokenizerFiles.special(dir);
+        return new CLIPTokenizer(CLIPTokenizerFiles.vocab(dir.resolve("vocab.json")),
+                CLIPTokenizerFiles.merges(dir.resolve("merges.txt")), sp.bos(), sp.eos(), sp.pad(), sp.maxLength(), dir);
     }
 
-    private static String token(JsonNode n, String dflt) {
-        if (n == null || n.isNull()) {
-            return dflt;
-        }
-        return n.isTextual() ? n.textValue() : n.path("content").asText(dflt);
-    }
 
     public int bosTokenId() {
         return bos;

@@ -60,74 +60,100 @@ public final class StableDiffusionPipeline {
     }
 
     public Result generate(GenerationRequest req, ResidualHook hook, StepCallback callback) {
-        boolean cfg = req.classifierFree();
-        // 1. text embeddings: [uncond; cond] for guidance, else cond
         INDArray cond = req.promptEmbeds() != null ? req.promptEmbeds() : prompts.encode(req.prompts(), req.clipSkip());
         long batch = cond.size(0);
-        INDArray emb = cond;
-        if (cfg) {
-            INDArray uncond = req.negativeEmbeds();
-            if (uncond == null) {
-                List<String> neg = req.negativePrompts();
-                if (neg == null) {
-                    neg = Collections.nCopies((int) batch, "");
-                }
-                uncond = prompts.encode(neg, req.clipSkip());
-            }
-            emb = Nd4j.concat(0, uncond, cond);
-        }
-        // 2. timesteps (img2img: only the last init_timestep = int(n · strength) of them)
+        INDArray emb = withUnconditional(req, cond);
         Scheduler s = schedulers.get();
         s.setTimesteps(req.steps());
-        double[] ts = s.timesteps();
         Rng rng = new Rng(req.seed());
+        Start st = req.img2img() != null ? img2imgStart(req, s, rng, batch) : noiseStart(req, s, rng, batch);
+        INDArray x = denoise(req, s, rng, st, emb, batch, hook, callback);
+        // 5. decode
+        INDArray decoded = vae.decode(x.div(vae.config().scalingFactor()));
+        INDArray images = Transforms.min(Transforms.max(decoded.div(2).addi(0.5), 0.0), 1.0);
+        return new Result(x, decoded, images, st.x(), st.init(), st.timesteps());
+    }
+
+    /** 1. Text embeddings: [uncond; cond] for guidance, else cond. */
+    private INDArray withUnconditional(GenerationRequest req, INDArray cond) {
+        if (!req.classifierFree()) {
+            return cond;
+        }
+        INDArray uncond = req.negativeEmbeds();
+        if (uncond == null) {
+            List<String> neg = req.negativePrompts();
+            if (neg == null) {
+                neg = Collections.nCopies((int) cond.size(0), "");
+            }
+            uncond = prompts.encode(neg, req.clipSkip());
+        }
+        return Nd4j.concat(0, uncond, cond);
+    }
+
+    /** Where denoising starts: the latents, the clean init latents (img2img only) and the timesteps to run. */
+    private record Start(INDArray x, INDArray init, double[] timesteps) {
+    }
+
+    /** The latent size for the request, checked against the VAE's factor. */
+    private long[] latentSize(GenerationRequest req) {
         int f = vae.config().downscale();
         if (req.height() % f != 0 || req.width() % f != 0) {
             throw new IllegalArgumentException(req.width() + "x" + req.height() + " is not a multiple of the VAE's factor " + f);
         }
-        long h = req.height() / f;
-        long w = req.width() / f;
+        return new long[] {req.height() / f, req.width() / f};
+    }
+
+    /** 2–3. Text-to-image: the given latents or seeded N(0, 1), times the scheduler's init σ; every timestep. */
+    private Start noiseStart(GenerationRequest req, Scheduler s, Rng rng, long batch) {
+        long[] hw = latentSize(req);
         long c = unet.config().inChannels();
-        INDArray x;
-        INDArray init = null;
-        GenerationRequest.Img2Img i2i = req.img2img();
-        if (i2i != null) {
-            int n = ts.length;
-            int initSteps = Math.min((int) (req.steps() * i2i.strength()), req.steps()); // int() truncates, as in diffusers
-            int tStart = Math.max(req.steps() - initSteps, 0);
-            ts = Arrays.copyOfRange(ts, Math.min(tStart, n), n);
-            if (ts.length == 0) {
-                throw new IllegalArgumentException("strength " + i2i.strength() + " with " + req.steps()
-                        + " steps leaves no denoising step");
-            }
-            s.setBeginIndex(tStart);
-            // 3. init latents: encode 2·image − 1, sample the posterior, scale, noise to the first timestep
-            INDArray img = i2i.image().castTo(DataType.FLOAT);
-            if (img.size(0) != batch || img.size(2) != req.height() || img.size(3) != req.width()) {
-                throw new IllegalArgumentException("init image " + Arrays.toString(img.shape())
-                        + " does not fit batch " + batch + " at " + req.width() + "x" + req.height());
-            }
-            AutoencoderKL.Posterior post = vae.encode(img.mul(2).subi(1));
-            INDArray eps = i2i.posteriorEps() != null ? i2i.posteriorEps() : rng.gaussian(post.mean().shape());
-            init = post.sample(eps).muli(vae.config().scalingFactor());
-            INDArray noise = i2i.noise() != null ? i2i.noise() : rng.gaussian(init.shape());
-            INDArray t0 = Nd4j.valueArrayOf(new long[] {batch}, ts[0], DataType.DOUBLE);
-            x = s.addNoise(init, noise, t0);
-        } else {
-            // 3. initial latents: given or seeded N(0, 1), times the scheduler's init σ
-            x = req.latents() != null ? req.latents().castTo(DataType.FLOAT) : rng.gaussian(batch, c, h, w);
-            if (x.size(0) != batch || x.size(2) != h || x.size(3) != w) {
-                throw new IllegalArgumentException("latents " + Arrays.toString(x.shape()) + " do not fit batch "
-                        + batch + " at " + req.width() + "x" + req.height());
-            }
-            x = x.mul(s.initNoiseSigma());
+        INDArray x = req.latents() != null ? req.latents().castTo(DataType.FLOAT) : rng.gaussian(batch, c, hw[0], hw[1]);
+        if (x.size(0) != batch || x.size(2) != hw[0] || x.size(3) != hw[1]) {
+            throw new IllegalArgumentException("latents " + Arrays.toString(x.shape()) + " do not fit batch "
+                    + batch + " at " + req.width() + "x" + req.height());
         }
-        INDArray start = x;
-        // 4. denoising loop
+        return new Start(x.mul(s.initNoiseSigma()), null, s.timesteps());
+    }
+
+    /**
+     * 2–3. Image-to-image: only the last init_timestep = int(n · strength) timesteps; the init latents are the VAE
+     * posterior of 2·image − 1 sampled and scaled, noised to the first of them (diffusers' draw order: posterior, noise).
+     */
+    private Start img2imgStart(GenerationRequest req, Scheduler s, Rng rng, long batch) {
+        latentSize(req);
+        GenerationRequest.Img2Img i2i = req.img2img();
+        double[] ts = s.timesteps();
+        int n = ts.length;
+        int initSteps = Math.min((int) (req.steps() * i2i.strength()), req.steps()); // int() truncates, as in diffusers
+        int tStart = Math.max(req.steps() - initSteps, 0);
+        ts = Arrays.copyOfRange(ts, Math.min(tStart, n), n);
+        if (ts.length == 0) {
+            throw new IllegalArgumentException("strength " + i2i.strength() + " with " + req.steps()
+                    + " steps leaves no denoising step");
+        }
+        s.setBeginIndex(tStart);
+        INDArray img = i2i.image().castTo(DataType.FLOAT);
+        if (img.size(0) != batch || img.size(2) != req.height() || img.size(3) != req.width()) {
+            throw new IllegalArgumentException("init image " + Arrays.toString(img.shape())
+                    + " does not fit batch " + batch + " at " + req.width() + "x" + req.height());
+        }
+        AutoencoderKL.Posterior post = vae.encode(img.mul(2).subi(1));
+        INDArray eps = i2i.posteriorEps() != null ? i2i.posteriorEps() : rng.gaussian(post.mean().shape());
+        INDArray init = post.sample(eps).muli(vae.config().scalingFactor());
+        INDArray noise = i2i.noise() != null ? i2i.noise() : rng.gaussian(init.shape());
+        INDArray t0 = Nd4j.valueArrayOf(new long[] {batch}, ts[0], DataType.DOUBLE);
+        return new Start(s.addNoise(init, noise, t0), init, ts);
+    }
+
+    /** 4. The denoising loop: U-Net (with the hook's residuals), guidance u + s·(c − u), scheduler step. */
+    private INDArray denoise(GenerationRequest req, Scheduler s, Rng rng, Start st, INDArray emb, long batch,
+            ResidualHook hook, StepCallback callback) {
+        boolean cfg = req.classifierFree();
+        double[] ts = st.timesteps();
+        INDArray x = st.x();
         for (int i = 0; i < ts.length; i++) {
             double t = ts[i];
-            INDArray xin = cfg ? Nd4j.concat(0, x, x) : x;
-            xin = s.scaleModelInput(xin, t);
+            INDArray xin = s.scaleModelInput(cfg ? Nd4j.concat(0, x, x) : x, t);
             ResidualHook.Residuals r = hook == null ? null : hook.residuals(xin, t, emb, i, ts.length);
             INDArray tIn = Nd4j.createFromArray((float) t);
             INDArray eps = r == null ? unet.predict(xin, tIn, emb) : unet.predict(xin, tIn, emb, r.down(), r.mid());
@@ -143,9 +169,6 @@ public final class StableDiffusionPipeline {
             x = s.step(guided, t, x, noise).prevSample();
             callback.onStep(new StepCallback.StepState(i, ts.length, t, x, guided, u, ct));
         }
-        // 5. decode
-        INDArray decoded = vae.decode(x.div(vae.config().scalingFactor()));
-        INDArray images = Transforms.min(Transforms.max(decoded.div(2).addi(0.5), 0.0), 1.0);
-        return new Result(x, decoded, images, start, init, ts);
+        return x;
     }
 }

@@ -116,37 +116,7 @@ public final class SafetensorsWriter {
         List<Tensor> sorted = new ArrayList<>(tensors);
         sorted.sort(Comparator.comparing(Tensor::name));
 
-        ObjectNode header = JSON.createObjectNode();
-        long offset = 0;
-        for (Tensor t : sorted) {
-            ObjectNode e = header.putObject(t.name());
-            e.put("dtype", t.dtype().name());
-            ArrayNode s = e.putArray("shape");
-            for (long d : t.shape()) {
-                s.add(d);
-            }
-            long size = t.data().remaining();
-            e.putArray("data_offsets").add(offset).add(offset + size);
-            offset += size;
-        }
-        if (metadata != null && !metadata.isEmpty()) {
-            // after the tensors, in the caller's order, as safetensors >= 0.4 writes it
-            ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
-        }
-        byte[] json;
-        try {
-            json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new SafetensorsException(path, null, "cannot encode header", e);
-        }
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
-        }
-        head.flip();
+        ByteBuffer head = header(path, sorted, metadata);
 
         Path dir = path.toAbsolutePath().getParent();
         Path tmp = null;
@@ -179,6 +149,45 @@ public final class SafetensorsWriter {
                 }
             }
         }
+    }
+
+    /**
+     * The 8-byte length and the JSON header (tensors in name order with their offsets, then the metadata), padded with
+     * spaces to a multiple of 8 as the reference writer does.
+     */
+    private static ByteBuffer header(Path path, List<Tensor> sorted, Map<String, String> metadata) {
+        ObjectNode header = JSON.createObjectNode();
+        long offset = 0;
+        for (Tensor t : sorted) {
+            ObjectNode e = header.putObject(t.name());
+            e.put("dtype", t.dtype().name());
+            ArrayNode s = e.putArray("shape");
+            for (long d : t.shape()) {
+                s.add(d);
+            }
+            long size = t.data().remaining();
+            e.putArray("data_offsets").add(offset).add(offset + size);
+            offset += size;
+        }
+        if (metadata != null && !metadata.isEmpty()) {
+            // after the tensors, in the caller's order, as safetensors >= 0.4 writes it
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        byte[] json;
+        try {
+            json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new SafetensorsException(path, null, "cannot encode header", e);
+        }
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        return head;
     }
 
     private static void writeAll(FileChannel ch, ByteBuffer b) throws IOException {

@@ -73,35 +73,15 @@ public final class TrainingLoop {
             List<String> outputs,
             Consumer<Map<String, INDArray>> perMicroBatch) {
         TrainingGraph g = trainer.graph();
-        long start = 0;
-        List<Double> losses = new ArrayList<>();
-        if (o.resume()) {
-            Path latest = latestCheckpoint(o.outDir());
-            if (latest != null) {
-                start = restore(latest, g.params(), trainer.optimizer());
-                LOG.info("resumed from {} at step {}", latest, start);
-            }
-        }
+        long start = resumeStep(trainer, o);
         long firstStep = start;
         Ema ema = o.emaDecay() > 0 ? new Ema(g.parameterArrays(), o.emaDecay(), start) : null; // warm-up continues on resume
         if (ema != null && start > 0) {
-            Path latest = latestCheckpoint(o.outDir());
-            try (SafetensorsFile e = SafetensorsFile.open(latest.resolve("ema.safetensors"))) {
-                for (String k : e.names()) {
-                    ema.weights().get(k).assign(e.load(k));
-                }
-            }
+            restoreEma(ema, latestCheckpoint(o.outDir()));
         }
-        Path csv = o.outDir().resolve("loss.csv");
-        try {
-            Files.createDirectories(o.outDir());
-            if (start == 0 || !Files.exists(csv)) {
-                Files.writeString(csv, "step,loss,lr,grad_norm\n");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
-        }
+        Path csv = startCsv(o, start);
         int nativeThreads = threads > 0 ? threads : NativeThreads.forTraining();
+        List<Double> losses = new ArrayList<>();
         long t0 = System.nanoTime();
         for (long step = start; step < o.steps(); step++) {
             Rng rng = Rng.forStep(o.seed(), step);
@@ -118,14 +98,7 @@ public final class TrainingLoop {
             }
             losses.add(r.loss());
             appendCsv(csv, r);
-            double sps = (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1);
-            if (listener != null) {
-                listener.onStep(r.step(), o.steps(), r, sps);
-            }
-            if (o.checkpoints().logEvery() > 0 && r.step() % o.checkpoints().logEvery() == 0) {
-                LOG.info(String.format("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it", r.step(), r.loss(), r.lr(),
-                        r.gradNorm(), sps * 1000));
-            }
+            report(o, listener, r, (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1));
             if (o.checkpoints().every() > 0 && (r.step() % o.checkpoints().every() == 0 || r.step() == o.steps())) {
                 Path cp = save(o.outDir(), r.step(), g.params(), trainer.optimizer());
                 if (ema != null) {
@@ -135,6 +108,51 @@ public final class TrainingLoop {
             }
         }
         return new History(losses, firstStep, ema);
+    }
+
+    /** The step to start from: the newest checkpoint's when resuming (weights and optimiser restored), else 0. */
+    private static long resumeStep(Trainer trainer, TrainingSettings o) {
+        if (o.resume()) {
+            Path latest = latestCheckpoint(o.outDir());
+            if (latest != null) {
+                long start = restore(latest, trainer.graph().params(), trainer.optimizer());
+                LOG.info("resumed from {} at step {}", latest, start);
+                return start;
+            }
+        }
+        return 0;
+    }
+
+    private static void restoreEma(Ema ema, Path checkpoint) {
+        try (SafetensorsFile e = SafetensorsFile.open(checkpoint.resolve("ema.safetensors"))) {
+            for (String k : e.names()) {
+                ema.weights().get(k).assign(e.load(k));
+            }
+        }
+    }
+
+    /** loss.csv, started with its header unless a resumed run appends to it. */
+    private static Path startCsv(TrainingSettings o, long start) {
+        Path csv = o.outDir().resolve("loss.csv");
+        try {
+            Files.createDirectories(o.outDir());
+            if (start == 0 || !Files.exists(csv)) {
+                Files.writeString(csv, "step,loss,lr,grad_norm\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
+        }
+        return csv;
+    }
+
+    private static void report(TrainingSettings o, Listener listener, Trainer.StepResult r, double secondsPerStep) {
+        if (listener != null) {
+            listener.onStep(r.step(), o.steps(), r, secondsPerStep);
+        }
+        if (o.checkpoints().logEvery() > 0 && r.step() % o.checkpoints().logEvery() == 0) {
+            LOG.info(String.format("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it", r.step(), r.loss(), r.lr(),
+                    r.gradNorm(), secondsPerStep * 1000));
+        }
     }
 
     private static void appendCsv(Path csv, Trainer.StepResult r) {

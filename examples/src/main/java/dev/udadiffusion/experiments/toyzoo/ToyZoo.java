@@ -108,12 +108,7 @@ public final class ToyZoo {
             try (AutoencoderKL vae = AutoencoderKL.load(out.resolve("vae"))) {
                 if (!done(out, "unet")) {
                     long s = System.nanoTime();
-                    UNet2DConditionConfig uc = Configs.read(ToyZooBase.unetConfig(text.config().hiddenSize()),
-                            UNet2DConditionConfig.class, "toy unet");
-                    try (UNet2DConditionModel unet = UNet2DConditionModel.random(uc, o.seed() + 2)) {
-                        fineTune(unet, vae, prompts, sched, both, o, o.prior(), work.resolve("prior"), log, "prior");
-                        publish(work.resolve("prior/unet"), out.resolve("unet"));
-                    }
+                    trainPrior(out, o, both, vae, prompts, sched, text.config().hiddenSize(), work.resolve("prior"), log);
                     stages.put("prior", ZooRecord.stage(work.resolve("prior"), s, logs, "prior"));
                 }
                 for (String domain : List.of("source", "target")) {
@@ -139,6 +134,16 @@ public final class ToyZoo {
         double seconds = (System.nanoTime() - t0) / 1e9;
         log.line(String.format("toy zoo complete in %s (%.0f s this run)", out, seconds));
         return new Result(out, out.resolve("zoo.json"), stages, seconds);
+    }
+
+    /** The prior U-Net, from scratch on both domains (seeded with the zoo's seed + 2). */
+    private static void trainPrior(Path out, ToyZooOptions o, Path both, AutoencoderKL vae, PromptEncoder prompts,
+            SchedulerConfig sched, int textWidth, Path run, ExperimentLog log) {
+        UNet2DConditionConfig uc = Configs.read(ToyZooBase.unetConfig(textWidth), UNet2DConditionConfig.class, "toy unet");
+        try (UNet2DConditionModel unet = UNet2DConditionModel.random(uc, o.seed() + 2)) {
+            fineTune(unet, vae, prompts, sched, both, o, o.prior(), run, log, "prior");
+            publish(run.resolve("unet"), out.resolve("unet"));
+        }
     }
 
     private static void trainVae(Path out, ToyZooOptions o, Path images, Path run, ExperimentLog log) {

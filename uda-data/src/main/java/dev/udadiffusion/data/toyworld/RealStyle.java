@@ -94,8 +94,6 @@ final class RealStyle implements Style {
         int[] base = color(s);
         double f = 0.86 + 0.28 * s.tone(); // instances differ in brightness
         int[] over = null;
-        double[] uv = null;
-        int cls = s.trainId();
         switch (s.part()) {
             case SKY -> {
                 double toHorizon = Style.clamp(y / Math.max(sc.horizon(), 1e-6));
@@ -131,47 +129,16 @@ final class RealStyle implements Style {
                 }
             }
             case FACADE, SKYLINE -> {
-                uv = Style.local(s, x, y);
-                if (cls == Scene.BUILDING || cls == Scene.TRAIN || cls == Scene.BUS) {
-                    double wpx = (s.maxX() - s.minX()) * h;
-                    int cols = Math.max(2, (int) Math.round(wpx / 5));
-                    int rows = cls == Scene.BUILDING ? Math.max(2, (int) Math.round((s.maxY() - s.minY()) * h / 5)) : 1;
-                    boolean win = frac(uv[0] * cols) > 0.25 && frac(uv[0] * cols) < 0.75 && frac(uv[1] * rows) > 0.3
-                            && frac(uv[1] * rows) < (cls == Scene.BUILDING ? 0.75 : 0.55);
-                    if (win) {
-                        over = WINDOW;
-                    }
-                } else if (cls == Scene.FENCE && frac(uv[0] * 12) < 0.35) {
-                    f *= 0.65;
-                } else if (cls == Scene.WALL) {
-                    f *= 0.9 + 0.15 * Noise.value(seed + 17, px * 0.8, py * 0.8);
-                }
+                Tint t = facade(s, x, y, px, py, h, seed, f);
+                f = t.f();
+                over = t.over();
             }
             case BODY -> {
-                uv = Style.local(s, x, y);
-                if (cls == Scene.CAR || cls == Scene.TRUCK || cls == Scene.BUS) {
-                    boolean lamp = uv[1] > 0.15 && uv[1] < 0.4 && (uv[0] < 0.16 || uv[0] > 0.84);
-                    if (lamp) {
-                        over = TAIL;
-                    } else if (uv[1] > 0.75) {
-                        f *= 0.6;
-                    }
-                    if (cls == Scene.BUS && uv[1] < 0.45 && uv[1] > 0.1 && uv[0] > 0.1 && uv[0] < 0.9) {
-                        over = WINDOW;
-                    }
-                } else {
-                    f *= 1.05 - 0.3 * uv[1];
-                }
+                Tint t = body(s, x, y, f);
+                f = t.f();
+                over = t.over();
             }
-            case BOX -> {
-                uv = Style.local(s, x, y);
-                int lamp = (int) (uv[1] * 3);
-                double cx = uv[0] - 0.5;
-                double cy = frac(uv[1] * 3) - 0.5;
-                if (cx * cx + cy * cy < 0.09) {
-                    over = lamp == 0 ? new int[] {200, 40, 30} : lamp == 1 ? new int[] {70, 60, 20} : new int[] {30, 70, 40};
-                }
-            }
+            case BOX -> over = trafficLight(s, x, y);
             case POLE -> f *= 0.85 + 0.3 * Style.local(s, x, y)[0];
             case HOOD -> f = 0.8 + 0.6 * Style.clamp(1 - Math.abs(x / sc.aspect() - 0.5) * 3) * 0.5;
             default -> {
@@ -179,6 +146,65 @@ final class RealStyle implements Style {
         }
         double[] c = scale(over != null ? over : base, over != null ? Math.min(f, 1.1) : f);
         return c;
+    }
+
+    /** A brightness factor and, where a detail covers the base colour, the detail's colour (else null). */
+    private record Tint(double f, int[] over) {
+    }
+
+    /** Facades and skylines: windows on buildings, trams and buses; fence slats; wall texture. */
+    private static Tint facade(Shape s, double x, double y, int px, int py, int h, long seed, double f) {
+        int cls = s.trainId();
+        double[] uv = Style.local(s, x, y);
+        int[] over = null;
+        if (cls == Scene.BUILDING || cls == Scene.TRAIN || cls == Scene.BUS) {
+            double wpx = (s.maxX() - s.minX()) * h;
+            int cols = Math.max(2, (int) Math.round(wpx / 5));
+            int rows = cls == Scene.BUILDING ? Math.max(2, (int) Math.round((s.maxY() - s.minY()) * h / 5)) : 1;
+            boolean win = frac(uv[0] * cols) > 0.25 && frac(uv[0] * cols) < 0.75 && frac(uv[1] * rows) > 0.3
+                    && frac(uv[1] * rows) < (cls == Scene.BUILDING ? 0.75 : 0.55);
+            if (win) {
+                over = WINDOW;
+            }
+        } else if (cls == Scene.FENCE && frac(uv[0] * 12) < 0.35) {
+            f *= 0.65;
+        } else if (cls == Scene.WALL) {
+            f *= 0.9 + 0.15 * Noise.value(seed + 17, px * 0.8, py * 0.8);
+        }
+        return new Tint(f, over);
+    }
+
+    /** Vehicle bodies (tail lights, dark lower part, bus windows) and people (lighter at the top). */
+    private static Tint body(Shape s, double x, double y, double f) {
+        int cls = s.trainId();
+        double[] uv = Style.local(s, x, y);
+        int[] over = null;
+        if (cls == Scene.CAR || cls == Scene.TRUCK || cls == Scene.BUS) {
+            boolean lamp = uv[1] > 0.15 && uv[1] < 0.4 && (uv[0] < 0.16 || uv[0] > 0.84);
+            if (lamp) {
+                over = TAIL;
+            } else if (uv[1] > 0.75) {
+                f *= 0.6;
+            }
+            if (cls == Scene.BUS && uv[1] < 0.45 && uv[1] > 0.1 && uv[0] > 0.1 && uv[0] < 0.9) {
+                over = WINDOW;
+            }
+        } else {
+            f *= 1.05 - 0.3 * uv[1];
+        }
+        return new Tint(f, over);
+    }
+
+    /** A traffic light's box: red, amber and green lamps from the top (null between them). */
+    private static int[] trafficLight(Shape s, double x, double y) {
+        double[] uv = Style.local(s, x, y);
+        int lamp = (int) (uv[1] * 3);
+        double cx = uv[0] - 0.5;
+        double cy = frac(uv[1] * 3) - 0.5;
+        if (cx * cx + cy * cy < 0.09) {
+            return lamp == 0 ? new int[] {200, 40, 30} : lamp == 1 ? new int[] {70, 60, 20} : new int[] {30, 70, 40};
+        }
+        return null;
     }
 
     static int[] color(Shape s) {
