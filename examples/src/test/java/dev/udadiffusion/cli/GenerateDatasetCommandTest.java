@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.core.testing.TestData;
 import dev.udadiffusion.core.testing.TinyModels;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.segformer.SegformerModel;
+import dev.udadiffusion.segformer.eval.ConfusionMatrix;
+import dev.udadiffusion.segformer.eval.Evaluator;
+import dev.udadiffusion.segformer.eval.IoUReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +54,14 @@ class GenerateDatasetCommandTest {
         assertEquals(2, Files.readAllLines(out.resolve("manifest.jsonl")).size());
         var a = SafetensorsCommandTest.run("eval-alignment", "--segmenter", seg.toString(), "--data", out.toString());
         assertEquals(0, a.code(), a.out() + a.err());
-        assertTrue(a.out().contains("alignment mIoU") && a.out().contains("Road"), a.out());
+        // the number printed is the segmenter's mIoU on the generated images against their own masks, computed here
+        // through the library on the same folder
+        try (SegformerModel m = SegformerModel.load(seg)) {
+            ConfusionMatrix cm = Evaluator.run(m, Datasets.cityscapes(out, "train", Datasets.Policy.ERROR),
+                    Evaluator.Options.wholeImage(), null);
+            assertTrue(a.out().contains(String.format(Locale.ROOT, "alignment mIoU %.1f;", 100 * cm.meanIoU())), a.out());
+            assertTrue(a.out().contains(IoUReport.table(cm)), a.out());
+        }
         assertTrue(Files.isRegularFile(out.resolve("alignment.csv")));
     }
 }
