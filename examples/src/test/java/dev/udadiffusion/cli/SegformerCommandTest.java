@@ -67,6 +67,6 @@ class SegformerCommandTest {
         var noModel = SafetensorsCommandTest.run("segformer", "eval", "--model", dir.resolve("nope").toString(),
                 "--data", root.toString(), "--size", "64x32");
         assertEquals(1, noModel.code());
-        assertTrue(noModel.err().contains("no config.json"), noModel.err());
+        assertTrue(noModel.err().contains("nope: not a folder") && noModel.err().contains("config.json"), noModel.err());
     }
 }
