@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ReferenceParityTest {
 
     /** Fixtures whose model kind is implemented. */
-    static final Set<String> CHECKED = Set.of("vae_tiny", "unet_tiny", "half_precision", "schedulers", "clip_text_tiny", "clip_tokenizer", "controlnet_tiny", "pipeline_tiny", "pipeline_img2img_tiny", "ldm_checkpoint_tiny", "unet_train_step", "controlnet_train_step", "segformer_tiny", "segformer_train_step");
+    static final Set<String> CHECKED = Set.of("vae_tiny", "unet_tiny", "half_precision", "schedulers", "clip_text_tiny", "clip_tokenizer", "controlnet_tiny", "pipeline_tiny", "pipeline_img2img_tiny", "ldm_checkpoint_tiny", "unet_train_step", "controlnet_train_step", "segformer_tiny", "segformer_train_step", "vae_tiling_tiny", "unet_nonsquare_tiny");
 
     @Test
     void allReferenceFixtures() {

@@ -13,7 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Parity for {@code diffusers.AutoencoderKL} fixtures. For every case prefix P (inputs {@code in.P.image},
  * {@code in.P.eps}, {@code in.P.z}; P may be empty) it produces {@code out.P.moments}, {@code latent_mean},
  * {@code latent_logvar}, {@code latent_std}, {@code latent_sample} (= mean + std·eps), {@code decoded} (= decode(z))
- * and {@code reconstruction} (= decode(mean)).
+ * and {@code reconstruction} (= decode(mean)). A fixture whose {@code reference.enable_tiling} is true was made after
+ * diffusers' {@code vae.enable_tiling()}, so tiling is switched on for it.
  */
 public final class VaeParityChecker implements ParityChecker {
 
@@ -32,6 +33,7 @@ public final class VaeParityChecker implements ParityChecker {
         AutoencoderKLConfig cfg = Configs.read(f.config(), AutoencoderKLConfig.class, f.dir() + "/config.json");
         Map<String, INDArray> out = new LinkedHashMap<>();
         try (AutoencoderKL vae = AutoencoderKL.load(cfg, f.weights("vae"))) {
+            vae.setTiling(f.config().path("reference").path("enable_tiling").asBoolean(false));
             for (String in : f.io().names()) {
                 if (!in.startsWith("in.") || !in.endsWith("image")) {
                     continue;

@@ -38,11 +38,12 @@ class UNet2DConditionModelTest {
     }
 
     @Test
-    void parityOnUnetAndHalfPrecisionFixtures() {
+    void parityOnUnetHalfPrecisionAndNonSquareFixtures() {
         ParityHarness h = ParityHarness.withRegisteredCheckers();
         List<ParityResult> rs = new ArrayList<>(h.checkFixture(UNET));
         rs.addAll(h.checkFixture(TestData.reference("half_precision")));
-        assertEquals(5, rs.size());
+        rs.addAll(h.checkFixture(TestData.reference("unet_nonsquare_tiny"))); // diffusers on 16x24 latents
+        assertEquals(6, rs.size());
         rs.forEach(r -> assertEquals(ParityResult.Status.PASS, r.status(), r.line()));
     }
 

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.core.parity.ErrorMetrics;
+import dev.udadiffusion.core.safetensors.SafetensorsFile;
 import dev.udadiffusion.core.testing.TestData;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,16 +16,24 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class VaeTilingTest {
 
+    /** diffusers' tiled encode/decode of vae_tiny ({@code enable_tiling()}; see the fixture's notes.md). */
+    static final Path FIXTURE = TestData.reference("vae_tiling_tiny");
+
     static INDArray nearest(INDArray t, int f) {
         long b = t.size(0), c = t.size(1), h = t.size(2), w = t.size(3);
         INDArray out = Nd4j.create(t.dataType(), b, c, h * f, w * f);
-        for (int i = 0; i < h * f; i++)
-            for (int j = 0; j < w * f; j++)
-                out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                        org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(j))
-                        .assign(t.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                                org.nd4j.linalg.indexing.NDArrayIndex.point(i / f), org.nd4j.linalg.indexing.NDArrayIndex.point(j / f)));
+        for (int i = 0; i < h * f; i++) {
+            for (int j = 0; j < w * f; j++) {
+                out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.point(j))
+                        .assign(t.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(i / f), NDArrayIndex.point(j / f)));
+            }
+        }
         return out;
+    }
+
+    static AutoencoderKL vae() {
+        AutoencoderKLConfig c = AutoencoderKLConfig.read(TestData.reference("vae_tiny").resolve("config.json"));
+        return AutoencoderKL.load(c, TestData.reference("vae_tiny").resolve("weights.safetensors"));
     }
 
     @Test
@@ -45,21 +55,27 @@ class VaeTilingTest {
         assertEquals(1.0, b.getDouble(0, 0, 2, 0), 0);
     }
 
+    /**
+     * Both cases of the diffusers fixture (a thin last tile row; a batch of two, wide): tiled decode and tiled encode
+     * equal diffusers' within the fixture's tolerance (1e-4), while the untiled decode of the same latents is far off
+     * (so the comparison sees the tiling, not just the decoder).
+     */
     @Test
-    void tiledVaeDecodeUsesUnblendedFirstTileVerbatim() {
-        AutoencoderKLConfig c = AutoencoderKLConfig.read(TestData.reference("vae_tiny").resolve("config.json"));
-        // sample_size 128 -> latent tile 16, stride 12, blend 32 px, row limit 96 px; a 24x20 latent needs 2x2 tiles
-        try (AutoencoderKL vae = AutoencoderKL.load(c, TestData.reference("vae_tiny").resolve("weights.safetensors"))) {
-            INDArray z = Nd4j.rand(DataType.FLOAT, 1, 4, 24, 20).subi(0.5f);
-            INDArray full = vae.decode(z);
-            INDArray tiled = vae.setTiling(true).decode(z);
-            assertArrayEquals(full.shape(), tiled.shape());
-            INDArray firstTile = vae.setTiling(false).decode(z.get(NDArrayIndex.all(), NDArrayIndex.all(),
-                    NDArrayIndex.interval(0, 16), NDArrayIndex.interval(0, 16)).dup());
-            INDArray a = tiled.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 96), NDArrayIndex.interval(0, 96));
-            INDArray b = firstTile.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 96), NDArrayIndex.interval(0, 96));
-            assertEquals(0.0, ErrorMetrics.of(a, b).maxAbs(), 0.0);
-            assertTrue(ErrorMetrics.of(tiled, full).maxAbs() > 0, "tiling ran");
+    void tiledDecodeAndEncodeMatchDiffusers() {
+        try (AutoencoderKL vae = vae(); SafetensorsFile io = SafetensorsFile.open(FIXTURE.resolve("io.safetensors"))) {
+            for (String p : new String[] {"case0.", "case1."}) {
+                INDArray z = io.load("in." + p + "z");
+                INDArray want = io.load("out." + p + "decoded");
+                INDArray tiled = vae.setTiling(true).decode(z);
+                assertArrayEquals(want.shape(), tiled.shape(), p);
+                assertTrue(ErrorMetrics.of(tiled, want).maxAbs() < 1e-4, p + "decoded: " + ErrorMetrics.of(tiled, want));
+                assertTrue(ErrorMetrics.of(vae.setTiling(false).decode(z), want).maxAbs() > 0.1, p + "untiled differs");
+
+                INDArray moments = vae.setTiling(true).encode(io.load("in." + p + "image")).moments();
+                INDArray wantMoments = io.load("out." + p + "moments");
+                assertArrayEquals(wantMoments.shape(), moments.shape(), p);
+                assertTrue(ErrorMetrics.of(moments, wantMoments).maxAbs() < 1e-4, p + "moments: " + ErrorMetrics.of(moments, wantMoments));
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ class ReferenceFixturesSafetensorsTest {
     static List<Path> manifests() throws IOException {
         try (Stream<Path> s = Files.list(TestData.root().resolve("reference"))) {
             List<Path> l = s.filter(p -> p.getFileName().toString().endsWith("manifest.json")).sorted().toList();
-            assertEquals(3, l.size(), "manifest.json, pipeline_img2img_manifest.json, segformer_manifest.json: " + l);
+            assertEquals(4, l.size(), "extra_manifest.json, manifest.json, pipeline_img2img_manifest.json, segformer_manifest.json: " + l);
             return l;
         }
     }
