@@ -26,9 +26,8 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
         if (conditioningEmbeddingOutChannels.isEmpty()) {
             throw new IllegalArgumentException("conditioning_embedding_out_channels is empty");
         }
-        if (conditioningChannels < 1) {
-            throw new IllegalArgumentException("conditioning_channels must be positive");
-        }
+        Configs.requireRange("conditioning_channels", conditioningChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("conditioning_embedding_out_channels", conditioningEmbeddingOutChannels, 1, Configs.MAX_WIDTH);
         if (!channelOrder.equals("rgb") && !channelOrder.equals("bgr")) {
             throw new IllegalArgumentException("controlnet_conditioning_channel_order=" + channelOrder + " (rgb or bgr)");
         }
@@ -43,11 +42,7 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
     }
 
     public static ControlNetConfig read(Path file) {
-        try {
-            return of(new ObjectMapper().readTree(file.toFile()), file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        return of(Configs.readTree(file), file.toString());
     }
 
     /** From a parsed config.json; {@code source} names it in errors. */
@@ -74,8 +69,12 @@ public record ControlNetConfig(UNet2DConditionConfig unet, int conditioningChann
         if (emb.isEmpty()) {
             emb.addAll(List.of(16, 32, 96, 256));
         }
-        return new ControlNetConfig(u, n.path("conditioning_channels").asInt(3), emb,
-                n.path("controlnet_conditioning_channel_order").asText("rgb"));
+        try {
+            return new ControlNetConfig(u, n.path("conditioning_channels").asInt(3), emb,
+                    n.path("controlnet_conditioning_channel_order").asText("rgb"));
+        } catch (IllegalArgumentException e) {
+            throw new Configs.ConfigException(source + ": " + e.getMessage());
+        }
     }
 
     /** A diffusers-style config.json: the U-Net encoder fields plus the conditioning ones. */

@@ -70,7 +70,7 @@ public final class ControlNetModel implements AutoCloseable {
     /** Loads diffusers-named or original ({@code control_model.*}) weights strictly. */
     public static ControlNetModel load(ControlNetConfig config, Path... weights) {
         try (Checkpoint ck = Checkpoint.open(sources -> ControlNetKeys.detect(sources, config), weights)) {
-            ControlNetModel m = new ControlNetModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            ControlNetModel m = new ControlNetModel(config, Params.loadStrict(Graphs.newSameDiff(), DataType.FLOAT, ck));
             m.report.requireClean();
             return m;
         }

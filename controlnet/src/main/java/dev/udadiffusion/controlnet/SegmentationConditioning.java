@@ -1,12 +1,9 @@
 package dev.udadiffusion.controlnet;
 
+import dev.udadiffusion.core.errors.InputException;
 import dev.udadiffusion.data.encode.OneHot;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.udadiffusion.data.io.LabelMaps;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,46 +22,20 @@ public final class SegmentationConditioning {
     private SegmentationConditioning() {
     }
 
-    /** Reads an 8-bit single-channel (or grey RGB) trainId PNG into [H][W], checking every value. */
+    /** Reads a single-channel trainId PNG into [H][W] ({@link LabelMaps#read}), checking every value. */
     public static int[][] readLabelMap(Path png) {
-        BufferedImage img;
-        try {
-            if (!Files.isRegularFile(png)) {
-                throw new IllegalArgumentException(png + ": file does not exist");
-            }
-            img = ImageIO.read(png.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(png + ": unreadable label map (" + e.getMessage() + ")", e);
-        }
-        if (img == null) {
-            throw new IllegalArgumentException(png + ": not an image in a supported format");
-        }
-        Raster r = img.getRaster();
-        int h = img.getHeight();
-        int w = img.getWidth();
-        int[][] labels = new int[h][w];
-        int bands = r.getNumBands();
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int v = r.getSample(x, y, 0);
-                if (bands >= 3 && (r.getSample(x, y, 1) != v || r.getSample(x, y, 2) != v)) {
-                    throw new IllegalArgumentException(png + ": pixel (" + x + ", " + y
-                            + ") is coloured; expected a single-channel trainId label map");
-                }
-                labels[y][x] = v;
-            }
-        }
+        int[][] labels = LabelMaps.read(png);
         validate(labels, png.toString());
         return labels;
     }
 
-    /** Throws naming the first value outside 0–19 and 255, with its position. */
+    /** Throws naming the file and the first value outside 0–19 and 255, with its position. */
     public static void validate(int[][] labels, String source) {
         for (int y = 0; y < labels.length; y++) {
             for (int x = 0; x < labels[y].length; x++) {
                 int v = labels[y][x];
                 if ((v < 0 || v > 19) && v != IGNORE) {
-                    throw new IllegalArgumentException(source + ": label " + v + " at (x=" + x + ", y=" + y
+                    throw new InputException(source + ": label " + v + " at (x=" + x + ", y=" + y
                             + ") is not a Cityscapes trainId (0-18) or ignore (255)");
                 }
             }

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.image.BarChart;
 import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
 import dev.udadiffusion.data.labels.CityscapesClasses;
 import dev.udadiffusion.data.rcs.ClassStats;
 import dev.udadiffusion.data.rcs.DatasetStats;
 import dev.udadiffusion.data.rcs.RareClassSampler;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,8 +102,9 @@ final class DataCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Validate a dataset: images without labels, size mismatches, label values outside the table. "
-                    + "Exit code 1 if anything is wrong.")
+            description = "Validate a dataset: images without labels, images and labels that do not decode, size "
+                    + "mismatches, label maps that are not single-channel, label values outside the table. Every problem "
+                    + "is listed on stdout; exit code 1 (with one summary line on stderr) if anything is wrong.")
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "DIR")
         Path dir;
@@ -121,11 +122,11 @@ final class DataCommand implements Runnable {
             List<String> problems = new ArrayList<>(l.skipped());
             for (Sample s : l.samples()) {
                 try {
-                    int[] a = Images.size(s.image());
-                    int[][] lab = LabelMaps.readTrainIds(s, l.mapping(), false);
-                    if (lab.length != a[1] || lab[0].length != a[0]) {
-                        problems.add(s.image() + ": image is " + a[0] + "x" + a[1] + " but its label is " + lab[0].length + "x"
-                                + lab.length);
+                    BufferedImage img = Images.read(s.image()); // decoded, not just its header: truncated files fail here
+                    int[][] lab = l.readTrainIds(s);
+                    if (lab.length != img.getHeight() || lab[0].length != img.getWidth()) {
+                        problems.add(s.label() + ": label is " + lab[0].length + "x" + lab.length + " but its image "
+                                + s.image().getFileName() + " is " + img.getWidth() + "x" + img.getHeight());
                     }
                 } catch (IllegalArgumentException e) {
                     problems.add(e.getMessage());
@@ -134,6 +135,10 @@ final class DataCommand implements Runnable {
             problems.forEach(o::println);
             o.printf("%s: %d samples checked, %d problems%n", l.name(), l.samples().size(), problems.size());
             o.flush();
+            if (!problems.isEmpty()) {
+                spec.commandLine().getErr().println("udadiff: " + dir + ": " + problems.size() + " problem"
+                        + (problems.size() == 1 ? "" : "s") + "; the first: " + problems.get(0));
+            }
             return problems.isEmpty() ? 0 : 1;
         }
     }

@@ -28,6 +28,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "toy zoo folder (default: ${DEFAULT-VALUE}, shipped in the repository; `udadiff toyzoo train` makes one)")
     Path zoo;
 
+    @Range(min = 1, max = 1000)
     @Option(names = "--seeds", defaultValue = "1", description = "repeat generation and training with seeds 0..N-1; "
             + "the report gives mean ± std and each row against source-only seed by seed (default: ${DEFAULT-VALUE})")
     int seeds;
@@ -46,16 +47,20 @@ final class DemoCommand implements Callable<Integer> {
 
     // 1.0 as in the measured tables: a louder control followed the masks better but did not help the segmenter
     // (docs/RESULTS.md)
+    @Range(min = 0, max = 100)
     @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale of the generation "
             + "(default: ${DEFAULT-VALUE})")
     double controlScale;
 
+    @Range(min = 1, max = 1_000_000)
     @Option(names = "--count", description = "generated samples (default: 192, the protocol of the measured tables; --quick 8)")
     Integer count;
 
+    @Range(min = 1, max = 10_000_000)
     @Option(names = "--segformer-steps", description = "SegFormer training steps per row (default: 500; --quick 15)")
     Integer segSteps;
 
+    @Range(min = 1, max = 256)
     @Option(names = {"-j", "--jobs"}, description = "SegFormer rows trained side by side, each with an equal share of the "
             + "cores (default: one per core, at most 4; 1 = one after another). Toy-size training is bound by per-op "
             + "overhead, so on 2 cores two rows at once take 1.65× less time than one after another")

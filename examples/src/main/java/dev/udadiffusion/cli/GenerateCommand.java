@@ -48,18 +48,23 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--negative-prompt", defaultValue = "", description = "negative prompt (default: empty)")
     String negative;
 
+    @Range(min = 1, max = 1000)
     @Option(names = "--steps", defaultValue = "50", description = "denoising steps (default: ${DEFAULT-VALUE})")
     int steps;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--guidance", defaultValue = "7.5", description = "classifier-free guidance scale (default: ${DEFAULT-VALUE})")
     double guidance;
 
+    @Range
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Range(min = 8, max = 4096)
     @Option(names = "--height", description = "image height, multiple of 8 (default: the mask's, else 512)")
     Integer height;
 
+    @Range(min = 8, max = 4096)
     @Option(names = "--width", description = "image width, multiple of 8 (default: the mask's, else 512)")
     Integer width;
 
@@ -72,9 +77,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--mask", description = "trainId label map PNG (0-18, 255 = ignore) for the ControlNet")
     Path mask;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale (default: ${DEFAULT-VALUE})")
     double controlScale;
 
+    @Range(min = 1, max = 64)
     @Option(names = "--batch", defaultValue = "1", description = "images generated together (default: ${DEFAULT-VALUE})")
     int batch;
 
@@ -97,6 +104,11 @@ final class GenerateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "the mask is " + labels[0].length + "x"
                     + labels.length + " but the image would be " + w + "x" + h);
         }
+        if (h % 8 != 0 || w % 8 != 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), (h % 8 != 0 ? "--height " + h : "--width " + w)
+                    + ": must be a multiple of 8 (the VAE's factor)" + (labels != null ? "; the mask is " + labels[0].length
+                    + "x" + labels.length : ""));
+        }
         String text = prompt != null ? prompt : labels != null ? MaskPrompt.of(labels) : null;
         if (text == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --prompt (or --mask to derive one)");
@@ -112,6 +124,11 @@ final class GenerateCommand implements Callable<Integer> {
             o.printf("loaded %s in %.1f s%n", model, (System.nanoTime() - t0) / 1e9);
             o.printf("prompt: %s%n", text);
             StableDiffusionPipeline pipe = sd.pipeline(scheduler == null ? null : Schedulers.resolve(scheduler));
+            try {
+                pipe.checkSize(w, h);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--width/--height " + e.getMessage());
+            }
             GenerationRequest req = GenerationRequest.of(Collections.nCopies(batch, text), seed)
                     .withNegativePrompts(Collections.nCopies(batch, negative)).withSize(h, w).withSteps(steps)
                     .withGuidance(guidance);

@@ -49,30 +49,38 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Option(names = "--controlnet", required = true, description = "mask ControlNet folder (trained next to the source U-Net)")
     Path controlnet;
 
+    @Range(min = 1, max = 10_000_000)
     @Option(names = "--count", required = true, description = "samples to generate")
     int count;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--rcs", defaultValue = "0.01", description = "Rare Class Sampling temperature, 0 = masks in order (default: ${DEFAULT-VALUE})")
     double rcs;
 
+    @Range(min = 0)
     @Option(names = "--rcs-min-pixels", defaultValue = "3000", description = "pixels of a class a mask needs to be drawn for it (default: ${DEFAULT-VALUE})")
     long rcsMinPixels;
 
+    @Range(min = 0)
     @Option(names = "--scr", defaultValue = "3000", description = "SCR area threshold at 512x512 (scaled with the image area), 0 = off (default: ${DEFAULT-VALUE})")
     long scr;
 
+    @Range(min = 0, max = 10_000)
     @Option(names = "--scr-max", defaultValue = "20", description = "at most this many refinements per image (default: ${DEFAULT-VALUE})")
     int scrMax;
 
     @Option(names = "--scr-accept", description = "SegFormer folder: keep a refinement only when this segmenter's IoU on the component improves")
     Path scrAccept;
 
+    @Range(min = 1, max = 1000)
     @Option(names = "--steps", defaultValue = "20", description = "denoising steps (default: ${DEFAULT-VALUE})")
     int steps;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--guidance", defaultValue = "7.5", description = "classifier-free guidance scale (default: ${DEFAULT-VALUE})")
     double guidance;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--control-scale", defaultValue = "1.0", description = "ControlNet conditioning scale (default: ${DEFAULT-VALUE})")
     double controlScale;
 
@@ -86,9 +94,11 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "512x512", description = "generation size WxH, multiples of 8; masks are resized with nearest neighbour (default: ${DEFAULT-VALUE})")
     String size;
 
+    @Range(min = 1, max = 64)
     @Option(names = "--batch", defaultValue = "1", description = "samples denoised together (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Range
     @Option(names = "--seed", defaultValue = "0", description = "seed of mask choice and noise (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -106,6 +116,10 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
         int[] wh = CliArgs.pair(spec, size, "x", "--size");
+        if (wh[0] % 8 != 0 || wh[1] % 8 != 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--size " + size + ": both sides must be multiples "
+                    + "of 8 (the VAE's factor)");
+        }
         Datasets.Listing masks = layout.open(sourceLabels, Datasets.Policy.ERROR, false, "train");
         o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
         LabeledDatasetOptions opts = LabeledDatasetOptions.builder(count).seed(seed).sampling(new LabeledDatasetOptions.Sampling(
@@ -116,6 +130,11 @@ final class GenerateDatasetCommand implements Callable<Integer> {
                 SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {
             SmallComponentsRefinement.Acceptor acceptor = judge == null ? null : new SegmenterAcceptor(judge);
             StableDiffusionPipeline pipe = sd.pipeline(Schedulers.resolve(scheduler));
+            try {
+                pipe.checkSize(wh[0], wh[1]);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--size " + e.getMessage());
+            }
             Map<String, String> models = new LinkedHashMap<>();
             Path unetWeights = unet != null ? unet : Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
             o.println("fingerprinting the U-Net and ControlNet weights (SHA-256) for the manifest");

@@ -56,24 +56,31 @@ final class SegformerCommand implements Runnable {
         @Option(names = {"-o", "--out"}, required = true, description = "output folder")
         Path out;
 
+        @Range(min = 32, max = 4096)
         @Option(names = "--crop", defaultValue = "512", description = "crop size (default: ${DEFAULT-VALUE})")
         int crop;
 
+        @Range(min = 1, max = 256)
         @Option(names = "--batch", defaultValue = "2", description = "batch size (default: ${DEFAULT-VALUE})")
         int batch;
 
+        @Range(min = 1, max = 1024)
         @Option(names = "--grad-accum", defaultValue = "1", description = "gradient accumulation (default: ${DEFAULT-VALUE})")
         int gradAccum;
 
+        @Range(min = 1, max = 100_000_000)
         @Option(names = "--steps", defaultValue = "40000", description = "optimiser steps (default: ${DEFAULT-VALUE})")
         long steps;
 
+        @Range(min = 0, minExclusive = true, max = 1)
         @Option(names = "--lr", defaultValue = "6e-5", description = "backbone learning rate; the head gets x10 (default: ${DEFAULT-VALUE})")
         double lr;
 
+        @Range(min = 0)
         @Option(names = "--warmup", defaultValue = "1500", description = "linear warm-up steps (default: ${DEFAULT-VALUE})")
         long warmup;
 
+        @Range(min = 0, max = 1)
         @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")
         double weightDecay;
 
@@ -82,10 +89,12 @@ final class SegformerCommand implements Runnable {
                         + "Cityscapes; default: ${DEFAULT-VALUE})")
         String resize;
 
+        @Range(min = 0, minExclusive = true, max = 1)
         @Option(names = "--cat-max-ratio", defaultValue = "0.75",
                 description = "re-crop while one class covers this share of a crop, 1 = off (default: ${DEFAULT-VALUE})")
         double catMaxRatio;
 
+        @Range(min = 0, max = 1)
         @Option(names = "--jitter", defaultValue = "0", description = "photometric jitter strength, 0 = off (default: ${DEFAULT-VALUE})")
         double jitter;
 
@@ -93,23 +102,29 @@ final class SegformerCommand implements Runnable {
                 + "augmentation of a fair source-only baseline)")
         boolean blurNoise;
 
+        @Range(min = 0, max = 100)
         @Option(names = "--rcs-temperature", defaultValue = "0.01",
                 description = "Rare Class Sampling temperature, 0 = sample images uniformly (default: ${DEFAULT-VALUE})")
         double rcsT;
 
+        @Range(min = 0)
         @Option(names = "--rcs-min-pixels", defaultValue = "3000",
                 description = "pixels of a class a file needs to be drawn for it (default: ${DEFAULT-VALUE})")
         long rcsMinPixels;
 
+        @Range
         @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation and sampling (default: ${DEFAULT-VALUE})")
         long seed;
 
+        @Range(min = 0)
         @Option(names = "--checkpoint-every", defaultValue = "4000", description = "steps between checkpoints, 0 = none (default: ${DEFAULT-VALUE})")
         long checkpointEvery;
 
+        @Range(min = 1, max = 10_000)
         @Option(names = "--keep", defaultValue = "2", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
         int keep;
 
+        @Range(min = 1)
         @Option(names = "--log-every", defaultValue = "50", description = "steps between log lines (default: ${DEFAULT-VALUE})")
         long logEvery;
 
@@ -123,6 +138,14 @@ final class SegformerCommand implements Runnable {
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
             int[] rs = resize.equals("none") ? new int[] {0, 0} : CliArgs.pair(spec, resize, "x", "--resize");
+            if (rs[0] > 0 && crop > Math.min(rs[0], rs[1])) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--crop " + crop + ": larger than the "
+                        + "resized images' shorter side (--resize " + resize + ")");
+            }
+            if (model != null && spec.commandLine().getParseResult().hasMatchedOption("--preset")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--preset " + preset + ": not with --model, "
+                        + "whose config.json sets the architecture");
+            }
             Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
             o.printf("data: %s, %d images%n", set.name(), set.samples().size());
             SegformerConfig presetConfig = SegformerConfig.preset("mit-" + preset.toLowerCase(Locale.ROOT));

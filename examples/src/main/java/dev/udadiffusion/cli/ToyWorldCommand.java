@@ -20,21 +20,27 @@ final class ToyWorldCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output folder (created; must not hold anything else)")
     Path out;
 
+    @Range
     @Option(names = "--seed", defaultValue = "0", description = "world seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Range(min = 16, max = 4096)
     @Option(names = "--width", defaultValue = "128", description = "image width (default: ${DEFAULT-VALUE})")
     int width;
 
+    @Range(min = 16, max = 4096)
     @Option(names = "--height", defaultValue = "64", description = "image height (default: ${DEFAULT-VALUE})")
     int height;
 
+    @Range(min = 1, max = 10_000_000)
     @Option(names = "--source", defaultValue = "1500", description = "source images (default: ${DEFAULT-VALUE})")
     int source;
 
+    @Range(min = 1, max = 10_000_000)
     @Option(names = "--target-train", defaultValue = "1500", description = "target train images (default: ${DEFAULT-VALUE})")
     int targetTrain;
 
+    @Range(min = 1, max = 10_000_000)
     @Option(names = "--target-val", defaultValue = "300", description = "target val images (default: ${DEFAULT-VALUE})")
     int targetVal;
 

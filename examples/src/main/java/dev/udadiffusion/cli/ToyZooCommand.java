@@ -29,12 +29,14 @@ final class ToyZooCommand {
         @Option(names = {"-o", "--out"}, required = true, description = "zoo folder (work files in OUT/.work)")
         Path out;
 
+        @Range
         @Option(names = "--seed", defaultValue = "0", description = "seed of the world and of every model (default: ${DEFAULT-VALUE})")
         long seed;
 
         @Option(names = "--quick", description = "a few steps of every stage on a small world (a smoke test, not a usable zoo)")
         boolean quick;
 
+        @Range(min = 0, max = 1000)
         @Option(names = "--snr-gamma", description = "Min-SNR-γ loss weighting of the three U-Net stages, as diffusers' "
                 + "--snr_gamma; 0 = plain mse (default: 5, the shipped zoo's recipe)")
         Double snrGamma;

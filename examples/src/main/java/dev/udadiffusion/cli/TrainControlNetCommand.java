@@ -50,9 +50,11 @@ final class TrainControlNetCommand implements Callable<Integer> {
     @Option(names = "--controlnet", description = "ControlNet folder to continue from (default: a copy of the U-Net encoder)")
     Path controlnet;
 
+    @Range(min = 1, max = 100_000_000)
     @Option(names = "--steps", defaultValue = "1000", description = "optimiser steps (default: ${DEFAULT-VALUE})")
     long steps;
 
+    @Range(min = 0, minExclusive = true, max = 1)
     @Option(names = "--lr", defaultValue = "1e-5", description = "learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
@@ -63,9 +65,11 @@ final class TrainControlNetCommand implements Callable<Integer> {
             description = "conditioning embedding widths for a new ControlNet (default: ${DEFAULT-VALUE})")
     List<Integer> embeddingChannels;
 
+    @Range(min = 0, max = 100)
     @Option(names = "--rcs", defaultValue = "0", description = "Rare Class Sampling temperature of the training pairs, 0 = uniform (thesis: 0.01; default: ${DEFAULT-VALUE})")
     double rcs;
 
+    @Range(min = 0)
     @Option(names = "--rcs-min-pixels", defaultValue = "3000", description = "pixels of a class a pair needs to be drawn for it (default: ${DEFAULT-VALUE})")
     long rcsMinPixels;
 

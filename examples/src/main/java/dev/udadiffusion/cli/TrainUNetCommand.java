@@ -29,9 +29,11 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--instance-prompt", defaultValue = "", description = "prompt for images without a caption (default: empty)")
     String prompt;
 
+    @Range(min = 1, max = 100_000_000)
     @Option(names = "--steps", defaultValue = "400", description = "optimiser steps (default: ${DEFAULT-VALUE})")
     long steps;
 
+    @Range(min = 0, minExclusive = true, max = 1)
     @Option(names = "--lr", defaultValue = "2e-6", description = "learning rate (default: ${DEFAULT-VALUE})")
     double lr;
 
@@ -41,9 +43,11 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--no-flip", description = "no random horizontal flips")
     boolean noFlip;
 
+    @Range(min = 0, max = 0.999999)
     @Option(names = "--ema-decay", defaultValue = "0", description = "keep an EMA of the weights and save it (e.g. 0.9999; 0 = off)")
     double emaDecay;
 
+    @Range(min = 0, max = 1000)
     @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-γ loss weighting as diffusers' --snr_gamma "
             + "(5.0 recommended; 0 = off, plain mse)")
     double snrGamma;
@@ -57,12 +61,15 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--class-prompt", defaultValue = "", description = "prompt of the class images (default: empty)")
     String classPrompt;
 
+    @Range(min = 0, max = 1000)
     @Option(names = "--prior-loss-weight", defaultValue = "1.0", description = "weight λ of the class loss (default: ${DEFAULT-VALUE})")
     double priorWeight;
 
+    @Range(min = 0, max = 1_000_000)
     @Option(names = "--num-class-images", defaultValue = "100", description = "class images to have (default: ${DEFAULT-VALUE})")
     int numClassImages;
 
+    @Range(min = 1, max = 1000)
     @Option(names = "--class-steps", defaultValue = "50", description = "denoising steps when generating class images (default: ${DEFAULT-VALUE})")
     int classSteps;
 

@@ -1,5 +1,6 @@
 package dev.udadiffusion.cli;
 
+import dev.udadiffusion.core.errors.InputException;
 import dev.udadiffusion.core.memory.HugePages;
 import dev.udadiffusion.core.memory.RssGuard;
 import java.io.PrintWriter;
@@ -49,22 +50,54 @@ public final class Udadiff implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.log.org.nd4j.imports.converters.ImportClassMapping", "error");
         }
         CommandLine cl = commandLine();
-        // expected failures (bad files, bad values) end in one line, not a stack trace
-        cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
-                    || ex instanceof UncheckedIOException) {
-                line.getErr().println("udadiff: " + ex.getMessage());
-                return 1;
-            }
-            throw ex;
+        // numeric options are checked against their @Range before any command does work or writes a file
+        cl.setExecutionStrategy(parsed -> {
+            OptionRanges.check(parsed);
+            return new CommandLine.RunLast().execute(parsed);
         });
+        cl.setParameterExceptionHandler(Udadiff::usageError);
+        cl.setExecutionExceptionHandler((ex, line, parse) -> failure(ex, line.getErr()));
         if (out != null) {
             cl.setOut(out);
         }
         if (err != null) {
             cl.setErr(err);
         }
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // sizes are bounded before work, so this is a real shortage: say which memory and how to raise it
+            cl.getErr().println("udadiff: out of memory (" + e.getMessage() + "): use a smaller --size/--batch, or raise "
+                    + "the limit with UDADIFF_JAVA_OPTS=-Xmx…");
+            return 1;
+        }
+    }
+
+    /** A usage error: one line naming the command and the option, and where the help is; exit code 2. */
+    static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+        return 2;
+    }
+
+    /**
+     * A failure while running: problems with the user's input (files, configs, values) are one line and exit code 1.
+     * Anything else is a bug or a resource limit: also one line, with the exception's type, and the stack trace only
+     * when {@code UDADIFF_STACKTRACE=1}.
+     */
+    static int failure(Exception ex, PrintWriter err) {
+        if (ex instanceof InputException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                || ex instanceof UncheckedIOException) {
+            err.println("udadiff: " + ex.getMessage());
+            return 1;
+        }
+        err.println("udadiff: unexpected error: " + ex + " (a bug: set UDADIFF_STACKTRACE=1 for the stack trace and "
+                + "report it)");
+        if ("1".equals(System.getenv("UDADIFF_STACKTRACE"))) {
+            ex.printStackTrace(err);
+        }
+        return 1;
     }
 
     static CommandLine commandLine() {

@@ -54,8 +54,9 @@ class GenerateCommandTest {
         var bad = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--mask", mask.toString());
         assertEquals(2, bad.code(), "--mask without --controlnet is a usage error");
         var odd = SafetensorsCommandTest.run("generate", "--model", sd.toString(), "--prompt", "x", "--height", "100");
-        assertEquals(1, odd.code());
-        assertTrue(odd.err().contains("multiples of 8") && odd.err().lines().count() == 1, odd.err());
+        assertEquals(2, odd.code(), "a size the VAE cannot take is a usage error, before loading");
+        assertTrue(odd.err().contains("--height 100") && odd.err().contains("multiple of 8")
+                && odd.err().lines().count() == 1, odd.err());
         var missing = SafetensorsCommandTest.run("generate", "--model", dir.resolve("nope").toString(), "--prompt", "x");
         assertTrue(missing.code() != 0 && missing.err().contains("no such file"), missing.err());
     }

@@ -30,6 +30,14 @@ class GenerateDatasetCommandTest {
         Path seg = Files.createDirectories(dir.resolve("segformer"));
         Files.copy(TestData.reference("segformer_tiny").resolve("config.json"), seg.resolve("config.json"));
         Files.copy(TestData.reference("segformer_tiny").resolve("weights.safetensors"), seg.resolve("model.safetensors"));
+        // rejected settings leave nothing behind, so the corrected command below is not refused as "other settings"
+        for (String[] bad : new String[][] {{"--guidance", "-3"}, {"--steps", "5000"}, {"--size", "100000x100000"}}) {
+            var rejected = SafetensorsCommandTest.run("generate-dataset", "--source-labels",
+                    dir.resolve("toy/source").toString(), "--model", sd.toString(), "--controlnet", cn.toString(),
+                    "--count", "2", "--out", out.toString(), bad[0], bad[1]);
+            assertEquals(2, rejected.code(), rejected.err());
+            assertTrue(rejected.err().contains(bad[0]) && !Files.exists(out), rejected.err());
+        }
         var r = SafetensorsCommandTest.run("generate-dataset", "--source-labels", dir.resolve("toy/source").toString(),
                 "--model", sd.toString(), "--unet", sd.resolve("unet").toString(), "--controlnet", cn.toString(),
                 "--count", "2", "--size", "128x64", "--steps", "2", "--rcs-min-pixels", "20", "--scr-max", "1",

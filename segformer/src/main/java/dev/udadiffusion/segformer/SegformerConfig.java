@@ -33,6 +33,17 @@ public record SegformerConfig(Integer numChannels, Integer numEncoderBlocks, Lis
         }
         semanticLossIgnoreIndex = semanticLossIgnoreIndex == null ? 255 : semanticLossIgnoreIndex;
         Configs.require("gelu".equals(hiddenAct), "hidden_act", hiddenAct, "gelu");
+        Configs.requireRange("num_encoder_blocks", numEncoderBlocks, 1, 8);
+        Configs.requireRange("num_channels", numChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("num_labels", numLabels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("decoder_hidden_size", decoderHiddenSize, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("depths", depths, 1, 256);
+        Configs.requireRange("sr_ratios", srRatios, 1, 1024);
+        Configs.requireRange("hidden_sizes", hiddenSizes, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("patch_sizes", patchSizes, 1, 64);
+        Configs.requireRange("strides", strides, 1, 64);
+        Configs.requireRange("num_attention_heads", numAttentionHeads, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("mlp_ratios", mlpRatios, 1, 64);
         int n = numEncoderBlocks;
         for (List<Integer> l : List.of(depths, srRatios, hiddenSizes, patchSizes, strides, numAttentionHeads, mlpRatios)) {
             Configs.require(l.size() == n, "per-stage lists", l, "one entry per encoder block (" + n + ")");

@@ -82,7 +82,7 @@ public final class SegformerModel implements AutoCloseable {
 
     public static SegformerModel load(SegformerConfig config, Path... weights) {
         try (Checkpoint ck = Checkpoint.open(SegformerKeys::detect, weights)) {
-            SegformerModel m = new SegformerModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            SegformerModel m = new SegformerModel(config, Params.loadStrict(Graphs.newSameDiff(), DataType.FLOAT, ck));
             m.report.requireClean();
             return m;
         }

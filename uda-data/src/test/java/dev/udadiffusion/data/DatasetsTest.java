@@ -68,7 +68,7 @@ class DatasetsTest {
         writeIds(root.resolve("labels/00002.png"), 9, 6, 24);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Datasets.gta5(root, Datasets.Policy.ERROR, true));
-        assertTrue(e.getMessage().contains("00002.png: image is 10x6 but its label is 9x6"), e.getMessage());
+        assertTrue(e.getMessage().contains("00002.png: image is 10x6 but its label 00002.png is 9x6"), e.getMessage());
         Datasets.Listing l = Datasets.gta5(root, Datasets.Policy.SKIP, true);
         assertEquals(List.of("00001"), l.samples().stream().map(s -> s.id()).toList());
         Datasets.Listing resized = Datasets.gta5(root, Datasets.Policy.RESIZE_LABEL, true);

@@ -66,7 +66,7 @@ public final class LabeledDatasetGenerator {
         RareClassSampler rcs = o.rcs().temperature() > 0 ? new RareClassSampler(DatasetStats.of(masks,
                 out.resolve(".source-mask-stats")), o.rcs().temperature(), o.rcs().minPixels(), 0.5) : null;
         Writing w = new Writing(new CityscapesWriter(out, o.split(), o.city()), models, listener, o.count());
-        GenerationRecord.write(out, o, models, w.times, 0, 0, 0); // the settings first, so a resumed run can check them
+        boolean recorded = false;
         List<Job> pending = new ArrayList<>();
         for (int i = 0; i < o.count(); i++) {
             Job j = plan(i, masks, rcs, o);
@@ -81,6 +81,12 @@ public final class LabeledDatasetGenerator {
             if (pending.size() == o.batch() || i == o.count() - 1) {
                 List<BufferedImage> imgs = generate(pipe, controlNet, pending, o);
                 List<Refinements> regenerated = o.scr() == null ? null : regenerateCrops(pipe, controlNet, pending, o);
+                if (!recorded) {
+                    // the settings before the first sample, so a resumed run can check them; not earlier, so settings
+                    // that fail before any sample exists (a size the U-Net cannot take) do not block the corrected rerun
+                    GenerationRecord.write(out, o, models, w.times, 0, 0, 0);
+                    recorded = true;
+                }
                 for (int b = 0; b < pending.size(); b++) {
                     SmallComponentsRefinement.Result r = o.scr() == null ? null : SmallComponentsRefinement.apply(imgs.get(b),
                             pending.get(b).mask(), o.scr(), regenerated.get(b).crops(), regenerated.get(b).images(), acceptor);
@@ -158,7 +164,7 @@ public final class LabeledDatasetGenerator {
             index = i % masks.samples().size();
         }
         Sample s = masks.samples().get(index);
-        int[][] labels = LabelMaps.readTrainIds(s, masks.mapping(), true);
+        int[][] labels = masks.readTrainIds(s);
         if (labels.length != o.height() || labels[0].length != o.width()) {
             labels = LabelMaps.resizeNearest(labels, o.width(), o.height());
         }

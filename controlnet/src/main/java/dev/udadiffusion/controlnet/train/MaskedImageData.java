@@ -5,7 +5,6 @@ import dev.udadiffusion.controlnet.SegmentationConditioning;
 import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.labels.LabelMapping;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -136,9 +135,9 @@ public final class MaskedImageData {
     public Sample sample(int i, int res, boolean randomCrop, boolean randomFlip, Rng rng) {
         dev.udadiffusion.data.io.Sample p = samples.get(i);
         BufferedImage img = Images.read(p.image());
-        // a trainId folder is strict (a coloured map or stray value is an error); in a dataset, ids outside the
-        // mapping mean "unlabeled"
-        int[][] lab = strict ? SegmentationConditioning.readLabelMap(p.label()) : LabelMaps.readTrainIds(p, mapping, true);
+        // a trainId folder is checked as a mask; a dataset's labels follow its listing's policy (ids outside the
+        // mapping are an error unless the listing maps them to ignore)
+        int[][] lab = strict ? SegmentationConditioning.readLabelMap(p.label()) : listing.readTrainIds(p);
         if (lab.length != img.getHeight() || lab[0].length != img.getWidth()) {
             throw new IllegalArgumentException(p.label() + ": label map is " + lab[0].length + "x" + lab.length
                     + " but the image is " + img.getWidth() + "x" + img.getHeight());

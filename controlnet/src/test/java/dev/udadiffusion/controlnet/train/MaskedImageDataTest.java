@@ -64,7 +64,7 @@ class MaskedImageDataTest {
     void gta5LabelsOfAnotherSizeAreResizedAndReported() throws Exception {
         Path root = dir.resolve("gta");
         writeImage(root.resolve("images/00001.png"), 32, 16);
-        writeLabel(root.resolve("labels/00001.png"), 16, 8, 24, 255); // person (24 → 11), unknown id 255 → ignore
+        writeLabel(root.resolve("labels/00001.png"), 16, 8, 24, 255); // person (24 → 11), 255 → ignore (in every layout)
         MaskedImageData d = MaskedImageData.open(root, MaskedImageData.Format.GTA5, null);
         assertEquals(1, d.size());
         assertEquals(1, d.skipped().size());

@@ -23,6 +23,12 @@ public record CLIPTextConfig(Integer vocabSize, Integer hiddenSize, Integer inte
         layerNormEps = layerNormEps == null ? 1e-5 : layerNormEps;
         eosTokenId = eosTokenId == null ? 2 : eosTokenId;
         Configs.require(List.of("quick_gelu", "gelu").contains(hiddenAct), "hidden_act", hiddenAct, "quick_gelu or gelu");
+        Configs.requireRange("vocab_size", vocabSize, 1, 1 << 24);
+        Configs.requireRange("hidden_size", hiddenSize, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("intermediate_size", intermediateSize, 1, 4 * Configs.MAX_WIDTH);
+        Configs.requireRange("num_hidden_layers", numHiddenLayers, 1, 256);
+        Configs.requireRange("num_attention_heads", numAttentionHeads, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("max_position_embeddings", maxPositionEmbeddings, 1, 1 << 16);
         Configs.require(hiddenSize % numAttentionHeads == 0, "num_attention_heads", numAttentionHeads,
                 "must divide hidden_size " + hiddenSize);
     }

@@ -68,7 +68,7 @@ public final class CLIPTextModel implements AutoCloseable {
     /** Loads transformers- or LDM-named weights strictly. */
     public static CLIPTextModel load(CLIPTextConfig config, Path... weights) {
         try (Checkpoint ck = Checkpoint.open(sources -> sources.stream().anyMatch(s -> s.names().stream().anyMatch(n -> n.startsWith("cond_stage_model."))) ? LDM : TRANSFORMERS, weights)) {
-            CLIPTextModel m = new CLIPTextModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            CLIPTextModel m = new CLIPTextModel(config, Params.loadStrict(Graphs.newSameDiff(), DataType.FLOAT, ck));
             m.report.requireClean();
             return m;
         }

@@ -1,7 +1,6 @@
 package dev.udadiffusion.diffusion.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.core.config.Configs;
 import dev.udadiffusion.core.state.PretrainedFolder;
 import dev.udadiffusion.diffusion.clip.CLIPTextConfig;
@@ -15,8 +14,6 @@ import dev.udadiffusion.diffusion.unet.UNet2DConditionConfig;
 import dev.udadiffusion.diffusion.unet.UNet2DConditionModel;
 import dev.udadiffusion.diffusion.vae.AutoencoderKL;
 import dev.udadiffusion.diffusion.vae.AutoencoderKLConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -204,11 +201,7 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     private static JsonNode readJson(Path p) {
-        try {
-            return new ObjectMapper().readTree(p.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(p + ": " + e.getMessage(), e);
-        }
+        return Configs.readTree(p);
     }
 
     public CLIPTokenizer tokenizer() {

@@ -94,12 +94,28 @@ public final class StableDiffusionPipeline {
     private record Start(INDArray x, INDArray init, double[] timesteps) {
     }
 
-    /** The latent size for the request, checked against the VAE's factor. */
-    private long[] latentSize(GenerationRequest req) {
-        int f = vae.config().downscale();
-        if (req.height() % f != 0 || req.width() % f != 0) {
-            throw new IllegalArgumentException(req.width() + "x" + req.height() + " is not a multiple of the VAE's factor " + f);
+    /**
+     * Image sides must be multiples of this: the VAE's factor times the U-Net's (2 per downsampler; 64 for SD1.5), as
+     * the U-Net here needs latents that halve exactly at every level.
+     */
+    public int sizeMultiple() {
+        return vae.config().downscale() * unet.config().sizeMultiple();
+    }
+
+    /** Fails, naming the size and the multiple, when this model cannot generate {@code width}×{@code height}. */
+    public void checkSize(int width, int height) {
+        int m = sizeMultiple();
+        if (width % m != 0 || height % m != 0) {
+            throw new IllegalArgumentException(width + "x" + height + ": this model generates sizes whose sides are "
+                    + "multiples of " + m + " (VAE ×" + vae.config().downscale() + ", U-Net ×" + unet.config().sizeMultiple()
+                    + ")");
         }
+    }
+
+    /** The latent size for the request, checked against the VAE's and the U-Net's factors. */
+    private long[] latentSize(GenerationRequest req) {
+        checkSize(req.width(), req.height());
+        int f = vae.config().downscale();
         return new long[] {req.height() / f, req.width() / f};
     }
 

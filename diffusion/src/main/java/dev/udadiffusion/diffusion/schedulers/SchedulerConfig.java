@@ -27,6 +27,9 @@ public record SchedulerConfig(Integer numTrainTimesteps, Double betaStart, Doubl
         predictionType = predictionType == null ? "epsilon" : predictionType;
         stepsOffset = stepsOffset == null ? 0 : stepsOffset;
         rescaleBetasZeroSnr = rescaleBetasZeroSnr != null && rescaleBetasZeroSnr;
+        Configs.requireRange("num_train_timesteps", numTrainTimesteps, 1, 1_000_000);
+        Configs.require(Double.isFinite(betaStart) && betaStart > 0 && betaStart < 1, "beta_start", betaStart, "in (0, 1)");
+        Configs.require(Double.isFinite(betaEnd) && betaEnd > 0 && betaEnd < 1, "beta_end", betaEnd, "in (0, 1)");
         Configs.require(List.of("epsilon", "v_prediction", "sample").contains(predictionType), "prediction_type",
                 predictionType, "epsilon, v_prediction or sample");
         Configs.require(List.of("linear", "scaled_linear", "squaredcos_cap_v2").contains(betaSchedule) || trainedBetas != null,

@@ -1,10 +1,7 @@
 package dev.udadiffusion.diffusion.schedulers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.udadiffusion.core.config.Configs;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -53,12 +50,7 @@ public final class Schedulers {
      * {@code OtherScheduler.from_config(config)} does), null keeps it.
      */
     public static Scheduler fromConfig(Path file, String className) {
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
-        }
+        JsonNode n = Configs.readTree(file);
         String cls = className != null ? className : n.path("_class_name").asText("");
         if (cls.isEmpty()) {
             throw new IllegalArgumentException(file + ": no _class_name; name the scheduler explicitly");

@@ -52,6 +52,13 @@ public record UNet2DConditionConfig(Integer sampleSize, Integer inChannels, Inte
         convInKernel = convInKernel == null ? 3 : convInKernel;
         convOutKernel = convOutKernel == null ? 3 : convOutKernel;
         int n = blockOutChannels.size();
+        Configs.requireRange("block_out_channels", blockOutChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("in_channels", inChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("out_channels", outChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("layers_per_block", layersPerBlock, 1, 64);
+        Configs.requireRange("norm_num_groups", normNumGroups, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("sample_size", sampleSize, 1, Configs.MAX_WIDTH);
+        req(n <= 8, "block_out_channels", blockOutChannels, "at most 8 blocks");
         req(downBlockTypes.size() == n && upBlockTypes.size() == n, "down/up_block_types", downBlockTypes,
                 "one per block_out_channels entry");
         for (String t : downBlockTypes) {
@@ -84,11 +91,18 @@ public record UNet2DConditionConfig(Integer sampleSize, Integer inChannels, Inte
                 && !onlyCrossAttention.booleanValue(), "only_cross_attention", onlyCrossAttention, "false");
         req(crossAttentionDim == null || crossAttentionDim.isNull() || crossAttentionDim.isInt(), "cross_attention_dim",
                 crossAttentionDim, "a single number");
+        if (crossAttentionDim != null && crossAttentionDim.isInt()) {
+            Configs.requireRange("cross_attention_dim", crossAttentionDim.intValue(), 1, Configs.MAX_WIDTH);
+        }
         for (int c : blockOutChannels) {
-            req(c % normNumGroups == 0, "block_out_channels", blockOutChannels, "divisible by norm_num_groups");
+            req(c % normNumGroups == 0, "norm_num_groups", normNumGroups, "dividing every block_out_channels entry "
+                    + blockOutChannels);
         }
         List<Integer> heads = perBlock(numAttentionHeads != null && !numAttentionHeads.isNull() ? numAttentionHeads
                 : attentionHeadDim, 8, n, "attention_head_dim / num_attention_heads");
+        Configs.requireRange("attention_head_dim / num_attention_heads", heads, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("transformer_layers_per_block", perBlock(transformerLayersPerBlock, 1, n,
+                "transformer_layers_per_block"), 1, 64);
         for (int i = 0; i < n; i++) {
             req(blockOutChannels.get(i) % heads.get(i) == 0, "attention heads", heads, "dividing block_out_channels");
         }

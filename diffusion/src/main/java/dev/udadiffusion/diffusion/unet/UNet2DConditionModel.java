@@ -68,7 +68,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     /** Loads diffusers- or LDM-named weights strictly (one error listing every key problem). */
     public static UNet2DConditionModel load(UNet2DConditionConfig config, Path... weights) {
         try (Checkpoint ck = Checkpoint.open(sources -> UNetKeys.detect(sources, config), weights)) {
-            UNet2DConditionModel m = new UNet2DConditionModel(config, Params.load(Graphs.newSameDiff(), DataType.FLOAT, ck));
+            UNet2DConditionModel m = new UNet2DConditionModel(config, Params.loadStrict(Graphs.newSameDiff(), DataType.FLOAT, ck));
             m.report.requireClean();
             return m;
         }

@@ -62,7 +62,7 @@ public final class AutoencoderKL implements AutoCloseable {
     public static AutoencoderKL load(AutoencoderKLConfig config, Path... weights) {
         try (Checkpoint ck = Checkpoint.open(sources -> VaeKeys.detect(sources, config.blockOutChannels().size()), weights)) {
             SameDiff sd = Graphs.newSameDiff();
-            AutoencoderKL vae = new AutoencoderKL(config, sd, Params.load(sd, DataType.FLOAT, ck));
+            AutoencoderKL vae = new AutoencoderKL(config, sd, Params.loadStrict(sd, DataType.FLOAT, ck));
             vae.report.requireClean();
             return vae;
         }

@@ -30,6 +30,16 @@ public record AutoencoderKLConfig(Integer inChannels, Integer outChannels, List<
         midBlockAddAttention = midBlockAddAttention == null || midBlockAddAttention;
         forceUpcast = forceUpcast == null || forceUpcast;
         Configs.require("silu".equals(actFn), "act_fn", actFn, "only silu");
+        Configs.requireRange("block_out_channels", blockOutChannels, 1, Configs.MAX_WIDTH);
+        Configs.require(blockOutChannels.size() <= 8, "block_out_channels", blockOutChannels, "at most 8 blocks");
+        Configs.requireRange("in_channels", inChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("out_channels", outChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("latent_channels", latentChannels, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("layers_per_block", layersPerBlock, 1, 64);
+        Configs.requireRange("norm_num_groups", normNumGroups, 1, Configs.MAX_WIDTH);
+        Configs.requireRange("sample_size", sampleSize, 1, Configs.MAX_WIDTH);
+        Configs.require(Double.isFinite(scalingFactor) && scalingFactor > 0, "scaling_factor", scalingFactor,
+                "a positive number");
         Configs.require(downBlockTypes.stream().allMatch("DownEncoderBlock2D"::equals), "down_block_types",
                 downBlockTypes, "only DownEncoderBlock2D");
         Configs.require(upBlockTypes.stream().allMatch("UpDecoderBlock2D"::equals), "up_block_types", upBlockTypes,

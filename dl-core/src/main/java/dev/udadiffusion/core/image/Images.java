@@ -1,5 +1,6 @@
 package dev.udadiffusion.core.image;
 
+import dev.udadiffusion.core.errors.DataException;
 import dev.udadiffusion.core.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -40,18 +41,19 @@ public final class Images {
     /** Reads a PNG, JPEG, BMP or GIF file as 8-bit RGB; throws naming the file when it cannot. */
     public static BufferedImage read(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": file does not exist");
+            throw new DataException(file, "file does not exist");
         }
         BufferedImage img;
         try {
             img = ImageIO.read(file.toFile());
         } catch (IIOException e) {
-            throw new IllegalArgumentException(file + ": unreadable image (" + e.getMessage() + ")", e);
+            throw new DataException(file, "unreadable or truncated image (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
         if (img == null) {
-            throw new IllegalArgumentException(file + ": not an image in a supported format (PNG, JPEG, BMP, GIF)");
+            throw new DataException(file, Files.isRegularFile(file) && file.toFile().length() == 0 ? "empty file, not an image"
+                    : "not an image in a supported format (PNG, JPEG, BMP, GIF)");
         }
         return img;
     }

@@ -1,12 +1,13 @@
 package dev.udadiffusion.core.safetensors;
 
+import dev.udadiffusion.core.errors.InputException;
 import java.nio.file.Path;
 
 /**
  * A safetensors file (or sharded index) that breaks the format, or a request it cannot satisfy. The message names
  * the file, the tensor when one is involved, and the rule broken.
  */
-public class SafetensorsException extends RuntimeException {
+public class SafetensorsException extends InputException {
     private final transient Path file;
     private final String tensor;
 

@@ -170,6 +170,24 @@ public final class Checkpoint implements AutoCloseable {
         return Optional.of(spec.layout().toGraph(a));
     }
 
+    /**
+     * Why {@code spec} could not be loaded, as one line naming the file and tensor: missing, or stored with another
+     * shape than the model's config implies.
+     */
+    public StateDictException misfit(ParamSpec spec) {
+        Entry e = byKey.get(spec.key());
+        String msg;
+        if (e == null) {
+            msg = description + ": no tensor '" + spec.key() + "' (the model's config needs one of shape "
+                    + Arrays.toString(spec.torchShape()) + "; is this the right file for this model?)";
+        } else {
+            msg = e.source().path() + ": tensor '" + e.sourceKey() + "' has shape "
+                    + Arrays.toString(e.source().info(e.sourceKey()).shape()) + " but the model's config needs "
+                    + Arrays.toString(spec.torchShape()) + " (config and weights do not belong together)";
+        }
+        return new StateDictException(msg, null);
+    }
+
     /** The report after binding the parameters {@code specs} (those the graph asked for). */
     public LoadReport report(Collection<ParamSpec> specs) {
         List<String> missing = new ArrayList<>();

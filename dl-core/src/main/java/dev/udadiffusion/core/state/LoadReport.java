@@ -28,9 +28,26 @@ public record LoadReport(String source, int loaded, List<String> missing, List<S
     /** Throws a {@link StateDictException} listing every problem unless the report is clean. */
     public LoadReport requireClean() {
         if (!isClean()) {
-            throw new StateDictException(describe(), this);
+            throw new StateDictException(summary(), this);
         }
         return this;
+    }
+
+    /** One line for an error message: the source and the first few problem keys of each kind. */
+    public String summary() {
+        List<String> parts = new ArrayList<>();
+        brief(parts, "missing", missing);
+        brief(parts, "unexpected", unexpected);
+        brief(parts, "with the wrong shape", mismatched);
+        brief(parts, "claimed twice", conflicts);
+        return source + ": does not fit the model: " + String.join("; ", parts);
+    }
+
+    private static void brief(List<String> parts, String what, List<String> keys) {
+        if (!keys.isEmpty()) {
+            parts.add(keys.size() + " " + what + " (" + String.join(", ", keys.subList(0, Math.min(3, keys.size())))
+                    + (keys.size() > 3 ? ", …)" : ")"));
+        }
     }
 
     /** A multi-line description: counts, then every problem key. */

@@ -11,6 +11,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The parameters of a graph under construction. Blocks ask for a parameter by its checkpoint key, shape and layout;
@@ -24,6 +25,7 @@ public final class Params {
     private final DataType type;
     private final Random rng;
     private final Checkpoint checkpoint;
+    private boolean strict;
     private final Map<String, ParamSpec> specs = new LinkedHashMap<>();
     private final Params shareFrom;
     private final String namePrefix;
@@ -64,6 +66,18 @@ public final class Params {
         return new Params(sd, type, 0, checkpoint, null, "");
     }
 
+    /**
+     * Parameters that must all come from {@code checkpoint}: the first one it stores with another shape fails at once,
+     * naming file, tensor and shapes, before anything of the config's size is initialised (a config that claims 4096
+     * channels beside a small checkpoint fails at its first layer, not after gigabytes of initialisation); missing ones
+     * get no initial values, and the caller's {@link LoadReport#requireClean} lists them all.
+     */
+    public static Params loadStrict(SameDiff sd, DataType type, Checkpoint checkpoint) {
+        Params p = new Params(sd, type, 0, checkpoint, null, "");
+        p.strict = true;
+        return p;
+    }
+
     public SameDiff sameDiff() {
         return sd;
     }
@@ -97,6 +111,14 @@ public final class Params {
         }
         if (checkpoint != null) {
             value = checkpoint.load(spec, type).orElse(null);
+            if (value == null && strict) {
+                if (checkpoint.has(key)) {
+                    throw checkpoint.misfit(spec); // the config's sizes and the weights' disagree: stop before allocating
+                }
+                // missing: the load fails once the graph is built, listing every missing and unexpected key; until
+                // then an uninitialised array (pages never touched, so no memory is used) stands in
+                value = Nd4j.createUninitialized(type, layout.graphShape(torchShape));
+            }
         }
         if (value == null) {
             value = layout.toGraph(init.create(torchShape, type, rng));

@@ -1,7 +1,9 @@
 package dev.udadiffusion.core.state;
 
+import dev.udadiffusion.core.errors.InputException;
+
 /** A checkpoint that does not fit the graph: missing, unexpected or mis-shaped keys, all listed in the message. */
-public class StateDictException extends RuntimeException {
+public class StateDictException extends InputException {
     private final transient LoadReport report;
 
     public StateDictException(String message, LoadReport report) {

@@ -12,12 +12,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -79,7 +77,7 @@ public final class TrainingLoop {
         if (ema != null && start > 0) {
             restoreEma(ema, latestCheckpoint(o.outDir()));
         }
-        Path csv = startCsv(o, start);
+        LossLog csv = LossLog.open(o.outDir().resolve("loss.csv"), start);
         int nativeThreads = threads > 0 ? threads : NativeThreads.forTraining();
         List<Double> losses = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -97,7 +95,7 @@ public final class TrainingLoop {
                 ema.update(g.parameterArrays());
             }
             losses.add(r.loss());
-            appendCsv(csv, r);
+            csv.append(r);
             report(o, listener, r, (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1));
             if (o.checkpoints().every() > 0 && (r.step() % o.checkpoints().every() == 0 || r.step() == o.steps())) {
                 Path cp = save(o.outDir(), r.step(), g.params(), trainer.optimizer());
@@ -119,6 +117,7 @@ public final class TrainingLoop {
                 LOG.info("resumed from {} at step {}", latest, start);
                 return start;
             }
+            LOG.warn("--resume: no checkpoint in {}; starting from step 0", o.outDir());
         }
         return 0;
     }
@@ -131,20 +130,6 @@ public final class TrainingLoop {
         }
     }
 
-    /** loss.csv, started with its header unless a resumed run appends to it. */
-    private static Path startCsv(TrainingSettings o, long start) {
-        Path csv = o.outDir().resolve("loss.csv");
-        try {
-            Files.createDirectories(o.outDir());
-            if (start == 0 || !Files.exists(csv)) {
-                Files.writeString(csv, "step,loss,lr,grad_norm\n");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(o.outDir() + ": " + e.getMessage(), e);
-        }
-        return csv;
-    }
-
     private static void report(TrainingSettings o, Listener listener, Trainer.StepResult r, double secondsPerStep) {
         if (listener != null) {
             listener.onStep(r.step(), o.steps(), r, secondsPerStep);
@@ -152,15 +137,6 @@ public final class TrainingLoop {
         if (o.checkpoints().logEvery() > 0 && r.step() % o.checkpoints().logEvery() == 0) {
             LOG.info(String.format("iter %d: loss %.4f, lr %.3g, grad norm %.3f, %.0fms/it", r.step(), r.loss(), r.lr(),
                     r.gradNorm(), secondsPerStep * 1000));
-        }
-    }
-
-    private static void appendCsv(Path csv, Trainer.StepResult r) {
-        try {
-            Files.writeString(csv, String.format(Locale.ROOT, "%d,%.8g,%.6g,%.6g%n", r.step(), r.loss(), r.lr(),
-                    r.gradNorm()), StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(csv + ": " + e.getMessage(), e);
         }
     }
 

@@ -81,7 +81,8 @@ class StateDictTest {
             StateDictException e = assertThrows(StateDictException.class, () -> StateDict.load(p, ck, true));
             String m = e.getMessage();
             assertTrue(m.contains("bad.safetensors"), m);
-            assertTrue(m.contains("1 missing, 1 unexpected, 1 with the wrong shape"), m);
+            assertTrue(m.contains("1 missing (head.bias); 1 unexpected (extra.weight); 1 with the wrong shape"), m);
+            assertEquals(1, m.lines().count(), "one line for the command line: " + m);
             assertTrue(m.contains("head.bias") && m.contains("extra.weight"), m);
             assertTrue(m.contains("head.weight: checkpoint [2, 5]") && m.contains("model [2, 4]"), m);
             assertEquals(before, sd.getArrForVarName("block.conv.bias"), "strict failure must not change the graph");

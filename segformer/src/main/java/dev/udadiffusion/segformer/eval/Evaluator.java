@@ -1,5 +1,6 @@
 package dev.udadiffusion.segformer.eval;
 
+import dev.udadiffusion.core.errors.DataException;
 import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.core.nn.Resize;
 import dev.udadiffusion.data.io.Datasets;
@@ -55,11 +56,11 @@ public final class Evaluator {
         ConfusionMatrix cm = new ConfusionMatrix(model.config().numLabels());
         int i = 0;
         for (Sample s : data.samples()) {
-            int[][] truth = LabelMaps.readTrainIds(s, data.mapping(), true);
+            int[][] truth = data.readTrainIds(s);
             BufferedImage img = Images.read(s.image());
             if (img.getWidth() != truth[0].length || img.getHeight() != truth.length) {
-                throw new IllegalArgumentException(s.image() + ": image is " + img.getWidth() + "x" + img.getHeight()
-                        + " but its label is " + truth[0].length + "x" + truth.length);
+                throw new DataException(s.label(), "label is " + truth[0].length + "x" + truth.length + " but its image "
+                        + s.image().getFileName() + " is " + img.getWidth() + "x" + img.getHeight());
             }
             int[][] pred = predict(model, img, o);
             cm.add(truth, pred, s.image().toString());

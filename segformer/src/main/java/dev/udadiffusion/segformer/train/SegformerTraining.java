@@ -10,7 +10,6 @@ import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.core.train.TrainingSettings;
 import dev.udadiffusion.data.augment.Augment;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
 import dev.udadiffusion.data.rcs.DatasetStats;
 import dev.udadiffusion.data.rcs.RareClassSampler;
@@ -159,7 +158,7 @@ public final class SegformerTraining {
 
     private static Augment.Pair uniform(Datasets.Listing data, Options o, Rng rng) {
         Sample s = data.samples().get(rng.nextInt(data.samples().size()));
-        return crop(Images.read(s.image()), LabelMaps.readTrainIds(s, data.mapping(), true), o, rng);
+        return crop(Images.read(s.image()), data.readTrainIds(s), o, rng);
     }
 
     /** DAFormer's geometric pipeline: keep-ratio resize, random crop with cat_max_ratio (padding 0 / 255), flip. */

@@ -26,11 +26,29 @@ public final class Datasets {
         RESIZE_LABEL
     }
 
-    /** The samples found, how they map to trainIds, and what was skipped (with reasons). */
-    public record Listing(String name, List<Sample> samples, LabelMapping mapping, List<String> skipped) {
+    /**
+     * The samples found, how they map to trainIds, what was skipped (with reasons), and whether label ids outside the
+     * mapping's table become ignore (255) instead of an error (off unless asked for).
+     */
+    public record Listing(String name, List<Sample> samples, LabelMapping mapping, List<String> skipped,
+            boolean unknownToIgnore) {
         public Listing {
             samples = List.copyOf(samples);
             skipped = List.copyOf(skipped);
+        }
+
+        public Listing(String name, List<Sample> samples, LabelMapping mapping, List<String> skipped) {
+            this(name, samples, mapping, skipped, false);
+        }
+
+        /** The same listing with the unknown-id policy set. */
+        public Listing withUnknownToIgnore(boolean toIgnore) {
+            return new Listing(name, samples, mapping, skipped, toIgnore);
+        }
+
+        /** A sample's label as trainIds, under this listing's policy (errors name the file, pixel and value). */
+        public int[][] readTrainIds(Sample s) {
+            return LabelMaps.readTrainIds(s, mapping, unknownToIgnore);
         }
     }
 
@@ -140,7 +158,8 @@ public final class Datasets {
                 int[] a = Images.size(img);
                 int[] b = Images.size(s.label());
                 if (a[0] != b[0] || a[1] != b[1]) {
-                    problem = img + ": image is " + a[0] + "x" + a[1] + " but its label is " + b[0] + "x" + b[1];
+                    problem = img + ": image is " + a[0] + "x" + a[1] + " but its label " + s.label().getFileName() + " is "
+                            + b[0] + "x" + b[1];
                     if (policy == Policy.RESIZE_LABEL) {
                         skipped.add(problem + " (label resized, nearest neighbour)");
                         out.add(new Sample(s.id(), s.image(), s.label(), s.labelIsTrainIds(), a[0], a[1]));

@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.io;
 
+import dev.udadiffusion.core.errors.DataException;
 import dev.udadiffusion.data.labels.CityscapesClasses;
 import dev.udadiffusion.data.labels.LabelMapping;
 import java.awt.image.BufferedImage;
@@ -15,21 +16,31 @@ public final class LabelMaps {
     private LabelMaps() {
     }
 
-    /** The raw label values [H][W]. */
+    /**
+     * The raw label values [H][W] of a single-channel image (8- or 16-bit grey, or palette). Every command reads labels
+     * through here, so one policy holds: an RGB or grey+alpha image is an error (it used to be read as its first
+     * channel), as are unreadable, truncated and empty files; each error names the file.
+     */
     public static int[][] read(Path png) {
         if (!Files.isRegularFile(png)) {
-            throw new IllegalArgumentException(png + ": label file does not exist");
+            throw new DataException(png, "label file does not exist");
         }
         BufferedImage img;
         try {
             img = ImageIO.read(png.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException(png + ": unreadable label map (" + e.getMessage() + ")", e);
+            throw new DataException(png, "unreadable or truncated label map (" + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new IllegalArgumentException(png + ": not a PNG label map");
+            throw new DataException(png, png.toFile().length() == 0 ? "empty file, not a label map"
+                    : "not a label map in a supported image format (PNG)");
         }
         Raster r = img.getRaster();
+        if (r.getNumBands() != 1) {
+            throw new DataException(png, "label map has " + r.getNumBands() + " channels ("
+                    + (r.getNumBands() >= 3 ? "RGB" : "grey + alpha") + "); expected one channel of ids: an 8- or 16-bit "
+                    + "grey or palette PNG");
+        }
         int[][] m = new int[img.getHeight()][img.getWidth()];
         for (int y = 0; y < m.length; y++) {
             r.getSamples(0, y, m[y].length, 1, 0, m[y]);
@@ -49,7 +60,7 @@ public final class LabelMaps {
                     int v = m[y][x];
                     if (v > 18 && v != 255) {
                         if (!unknownToIgnore) {
-                            throw new IllegalArgumentException(s.label() + ": value " + v + " at (x=" + x + ", y=" + y
+                            throw new DataException(s.label(), "value " + v + " at (x=" + x + ", y=" + y
                                     + ") is not a trainId (0-18, 255)");
                         }
                         m[y][x] = 255;

@@ -1,5 +1,6 @@
 package dev.udadiffusion.data.labels;
 
+import dev.udadiffusion.core.errors.InputException;
 import java.util.Arrays;
 
 /**
@@ -48,9 +49,9 @@ public final class LabelMapping {
         return name;
     }
 
-    /** trainId of one id, or −1 if the id is outside the table. */
+    /** trainId of one id; 255 is ignore in every layout (mmseg's convention); −1 if the id is outside the table. */
     public int trainId(int id) {
-        return id >= 0 && id < table.length ? table[id] : -1;
+        return id >= 0 && id < table.length ? table[id] : id == 255 ? 255 : -1;
     }
 
     /**
@@ -64,7 +65,7 @@ public final class LabelMapping {
                 int t = trainId(labels[y][x]);
                 if (t < 0) {
                     if (!unknownToIgnore) {
-                        throw new IllegalArgumentException(source + ": label id " + labels[y][x] + " at (x=" + x + ", y=" + y
+                        throw new InputException(source + ": label id " + labels[y][x] + " at (x=" + x + ", y=" + y
                                 + ") is not in the " + name + " table (0-" + (table.length - 1) + ")");
                     }
                     unknown++;

@@ -1,7 +1,6 @@
 package dev.udadiffusion.data.rcs;
 
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +29,7 @@ public final class DatasetStats {
             }
             List<ClassStats> stats = new ArrayList<>();
             for (Sample s : listing.samples()) {
-                stats.add(ClassStats.of(s.label().toString(), LabelMaps.readTrainIds(s, listing.mapping(), true)));
+                stats.add(ClassStats.of(s.label().toString(), listing.readTrainIds(s)));
             }
             Files.createDirectories(cacheDir);
             ClassStats.write(json, stats);

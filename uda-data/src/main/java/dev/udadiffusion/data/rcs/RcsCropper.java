@@ -4,7 +4,6 @@ import dev.udadiffusion.core.image.Images;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.data.augment.Augment;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
 import java.awt.image.BufferedImage;
 
@@ -59,7 +58,7 @@ public final class RcsCropper {
         RareClassSampler.Pick pick = sampler.sample(rng);
         Sample s = listing.samples().get(pick.index());
         BufferedImage img = Images.read(s.image());
-        int[][] lab = LabelMaps.readTrainIds(s, listing.mapping(), true);
+        int[][] lab = listing.readTrainIds(s);
         Augment.Pair p = null;
         int tries = 0;
         for (; tries <= RareClassSampler.MAX_CROP_TRIES; tries++) {
