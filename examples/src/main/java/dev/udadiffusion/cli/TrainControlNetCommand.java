@@ -44,6 +44,10 @@ final class TrainControlNetCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "train", description = "Cityscapes split (default: ${DEFAULT-VALUE})")
     String split;
 
+    @Option(names = "--unknown-ids-to-ignore", description = "with --layout cityscapes or gta5: read label ids outside "
+            + "the layout's table as ignore (255) instead of stopping with an error naming the file, pixel and value")
+    boolean unknownToIgnore;
+
     @Option(names = "--unet", description = "frozen U-Net to train against (default: the model's)")
     Path unet;
 
@@ -87,7 +91,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
                     "--layout: '" + layout + "' is not one of folder, cityscapes, gta5");
         }
         // list (and validate) the data before loading any weights, so a bad dataset fails in a second
-        MaskedImageData listing = MaskedImageData.open(data, f, split);
+        MaskedImageData listing = MaskedImageData.open(data, f, split, unknownToIgnore);
         o.printf("data: %s, %d pairs%s%n", listing.name(), listing.size(),
                 listing.skipped().isEmpty() ? "" : ", " + listing.skipped().size() + " skipped or repaired (first: "
                         + listing.skipped().get(0) + ")");
@@ -97,6 +101,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
                         : ControlNetModel.fromUnet(sd.unet(), ControlNetConfig.fromUnet(sd.unet().config(),
                                 SegmentationConditioning.CHANNELS, embeddingChannels), t.seed)) {
             ControlNetFineTuning.Options opts = ControlNetFineTuning.Options.builder(data, t.out).data(data, f, split)
+                    .unknownToIgnore(unknownToIgnore)
                     .resolution(t.resolution).batch(t.batch).training(t.settings(steps, lr, 0))
                     .emptyPromptProb(t.emptyPromptProb).lightweight(lightweight).rcs(rcs, rcsMinPixels).build();
             TrainingLoop.History h = ControlNetFineTuning.run(cn, sd.unet(), sd.vae(),

@@ -53,8 +53,11 @@ public final class ControlNetFineTuning {
             }
         }
 
-        /** Image–mask pairs: a folder or a dataset in its own layout ({@code split} for Cityscapes), square crops. */
-        public record Pairs(Path data, MaskedImageData.Format format, String split, int resolution) {
+        /**
+         * Image–mask pairs: a folder or a dataset in its own layout ({@code split} for Cityscapes), square crops;
+         * {@code unknownToIgnore}: a dataset's label ids outside its table read as ignore instead of an error.
+         */
+        public record Pairs(Path data, MaskedImageData.Format format, String split, int resolution, boolean unknownToIgnore) {
         }
 
         /** @param minPixels pixels of a class a pair needs to be drawn for it */
@@ -64,7 +67,7 @@ public final class ControlNetFineTuning {
 
         /** diffusers' defaults: resolution 512, batch 4, 1000 steps at a constant lr of 1e−5, clipping 1.0, no dropout, no RCS. */
         public static Builder builder(Path data, Path outDir) {
-            return new Builder(new Options(new Pairs(data, MaskedImageData.Format.FOLDER, null, 512), 4,
+            return new Builder(new Options(new Pairs(data, MaskedImageData.Format.FOLDER, null, 512, false), 4,
                     TrainingSettings.builder(outDir).steps(1000).lr(1e-5).checkpointEvery(500).build(), 0.0, false, Rcs.OFF));
         }
 
@@ -94,12 +97,18 @@ public final class ControlNetFineTuning {
 
         /** The pairs' folder, its layout and (Cityscapes) split. */
         public Builder data(Path data, MaskedImageData.Format format, String split) {
-            pairs = new Options.Pairs(data, format, split, pairs.resolution());
+            pairs = new Options.Pairs(data, format, split, pairs.resolution(), pairs.unknownToIgnore());
+            return this;
+        }
+
+        /** Label ids outside the dataset's table read as ignore (255) instead of stopping with an error. */
+        public Builder unknownToIgnore(boolean v) {
+            pairs = new Options.Pairs(pairs.data(), pairs.format(), pairs.split(), pairs.resolution(), v);
             return this;
         }
 
         public Builder resolution(int v) {
-            pairs = new Options.Pairs(pairs.data(), pairs.format(), pairs.split(), v);
+            pairs = new Options.Pairs(pairs.data(), pairs.format(), pairs.split(), v, pairs.unknownToIgnore());
             return this;
         }
 
@@ -144,7 +153,8 @@ public final class ControlNetFineTuning {
 
     public static TrainingLoop.History run(ControlNetModel cn, UNet2DConditionModel unet, AutoencoderKL vae,
             PromptEncoder prompts, SchedulerConfig noiseConfig, Options o, TrainingLoop.Listener listener) {
-        MaskedImageData data = MaskedImageData.open(o.pairs().data(), o.pairs().format(), o.pairs().split());
+        MaskedImageData data = MaskedImageData.open(o.pairs().data(), o.pairs().format(), o.pairs().split(),
+                o.pairs().unknownToIgnore());
         DDPMScheduler noise = new DDPMScheduler(noiseConfig);
         int f = vae.config().downscale();
         if (o.pairs().resolution() % (f * unet.config().sizeMultiple()) != 0) {

@@ -66,11 +66,20 @@ public final class MaskedImageData {
 
     /** Opens {@code dir} in the given layout; {@code split} is the Cityscapes split (default train). */
     public static MaskedImageData open(Path dir, Format format, String split) {
+        return open(dir, format, split, false);
+    }
+
+    /**
+     * As above; {@code unknownToIgnore} reads a dataset's label ids outside its table as ignore instead of failing (a
+     * trainId folder is always checked strictly).
+     */
+    public static MaskedImageData open(Path dir, Format format, String split, boolean unknownToIgnore) {
         return switch (format) {
             case FOLDER -> new MaskedImageData(folder(dir), true);
             case CITYSCAPES -> new MaskedImageData(Datasets.cityscapes(dir, split == null ? "train" : split,
-                    Datasets.Policy.SKIP), false);
-            case GTA5 -> new MaskedImageData(Datasets.gta5(dir, Datasets.Policy.RESIZE_LABEL, true), false);
+                    Datasets.Policy.SKIP).withUnknownToIgnore(unknownToIgnore), false);
+            case GTA5 -> new MaskedImageData(Datasets.gta5(dir, Datasets.Policy.RESIZE_LABEL, true)
+                    .withUnknownToIgnore(unknownToIgnore), false);
         };
     }
 

@@ -74,6 +74,22 @@ class MaskedImageDataTest {
         assertEquals(19, hot(s.conditioning(), 4, 12)); // ignore → background channel
     }
 
+    /** An id outside the GTA5 table stops training at its file, unless unknown ids are asked to read as ignore. */
+    @Test
+    void unknownLabelIdsAreAnErrorUnlessAskedToIgnore() throws Exception {
+        Path root = dir.resolve("gta-unknown");
+        writeImage(root.resolve("images/00001.png"), 16, 16);
+        writeLabel(root.resolve("labels/00001.png"), 16, 16, 24, 200);
+        MaskedImageData strict = MaskedImageData.open(root, MaskedImageData.Format.GTA5, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> strict.sample(0, 16, false, false, new Rng(1)));
+        assertTrue(e.getMessage().contains("00001.png") && e.getMessage().contains("label id 200"), e.getMessage());
+        MaskedImageData lenient = MaskedImageData.open(root, MaskedImageData.Format.GTA5, null, true);
+        MaskedImageData.Sample s = lenient.sample(0, 16, false, false, new Rng(1));
+        assertEquals(11, hot(s.conditioning(), 4, 3)); // person
+        assertEquals(19, hot(s.conditioning(), 4, 12)); // 200 → ignore → background channel
+    }
+
     @Test
     void strictFolderRejectsNonTrainIds() throws Exception {
         Path root = dir.resolve("plain");
