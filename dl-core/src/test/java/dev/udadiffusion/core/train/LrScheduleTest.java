@@ -6,6 +6,21 @@ import org.junit.jupiter.api.Test;
 
 class LrScheduleTest {
 
+    /**
+     * DAFormer's schedule (AdamW 6e-5, linear warmup of 1,500 iterations from ratio 1e-6, poly power 1 to 0 over 40k):
+     * the learning rates mmcv gives the backbone group at iterations 0, 750, 1500 and 20000, as issue #33 quotes them
+     * from the reference run.
+     */
+    @Test
+    void daformerScheduleAtReferenceIterations() {
+        LrSchedule s = LrSchedule.mmcvPoly(1500, 40000, 1.0, 1e-6);
+        double[][] want = {{0, 6e-11}, {750, 2.94375e-5}, {1500, 5.775e-5}, {20000, 3e-5}};
+        for (double[] w : want) {
+            double lr = 6e-5 * s.factor((long) w[0]);
+            assertEquals(w[1], lr, 1e-5 * w[1], "iteration " + (long) w[0]); // the values are given to 5–6 digits
+        }
+    }
+
     @Test
     void mmcvPolyWithLinearWarmupByHand() {
         LrSchedule s = LrSchedule.mmcvPoly(10, 100, 1.0, 1e-6);
