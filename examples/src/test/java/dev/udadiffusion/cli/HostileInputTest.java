@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.testing.TestData;
 import dev.udadiffusion.core.testing.TinyModels;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,7 +58,7 @@ class HostileInputTest {
 
     @AfterAll
     static void clean() throws IOException {
-        deleteTree(base);
+        AtomicFiles.deleteTree(base);
     }
 
     static Stream<Arguments> cases() throws IOException {
@@ -106,7 +105,7 @@ class HostileInputTest {
                 fail(id + ": " + problem + "\nexit " + r.code() + "\nstderr:\n" + r.err() + "\nstdout:\n" + r.out());
             }
         } finally {
-            deleteTree(dir);
+            AtomicFiles.deleteTree(dir);
         }
     }
 
@@ -162,21 +161,6 @@ class HostileInputTest {
                     Files.copy(p, t);
                 }
             }
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.udadiffusion.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.safetensors.SafetensorsFile;
 import dev.udadiffusion.core.safetensors.SafetensorsWriter;
 import dev.udadiffusion.core.safetensors.TensorInfo;
@@ -50,7 +51,7 @@ final class HostileOps {
             case "write" -> Files.writeString(f, op.get("text").asText());
             case "copy" -> Files.copy(corpusFiles.resolve(op.get("from").asText()), f,
                     StandardCopyOption.REPLACE_EXISTING);
-            case "delete" -> HostileInputTest.deleteTree(f);
+            case "delete" -> AtomicFiles.deleteTree(f);
             case "truncate" -> {
                 byte[] b = Files.readAllBytes(f);
                 int n = op.has("bytes") ? op.get("bytes").asInt() : (int) (b.length * op.get("fraction").asDouble());

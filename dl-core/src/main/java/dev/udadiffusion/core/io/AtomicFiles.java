@@ -6,6 +6,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * Writes a file so that readers never see a partial one: the content goes to a temporary file in the same folder,
@@ -52,5 +54,17 @@ public final class AtomicFiles {
     /** A UTF-8 text file. */
     public static void writeString(Path file, String text) {
         write(file, "file", tmp -> Files.writeString(tmp, text));
+    }
+
+    /** Deletes a folder and everything in it (nothing when it does not exist); stops at the first file it cannot delete. */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.udadiffusion.core.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.core.safetensors.SafetensorsFile;
 import dev.udadiffusion.core.safetensors.SafetensorsWriter;
@@ -145,7 +146,7 @@ public final class TrainingLoop {
         Path target = outDir.resolve(String.format("checkpoint-%08d", step));
         Path tmp = outDir.resolve(".tmp-" + target.getFileName());
         try {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp);
             Map<String, INDArray> weights = new LinkedHashMap<>();
             for (ParamSpec s : params.specs().values()) {
@@ -155,7 +156,7 @@ public final class TrainingLoop {
             SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), opt.state(), Map.of("format", "udadiff-adamw"));
             ObjectNode st = new ObjectMapper().createObjectNode().put("step", step);
             Files.writeString(tmp.resolve("state.json"), st.toPrettyString());
-            deleteTree(target);
+            AtomicFiles.deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } catch (IOException e) {
@@ -202,21 +203,10 @@ public final class TrainingLoop {
         try (Stream<Path> s = Files.list(outDir)) {
             List<Path> cps = s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).sorted().toList();
             for (int i = 0; i < cps.size() - keep; i++) {
-                deleteTree(cps.get(i));
+                AtomicFiles.deleteTree(cps.get(i));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
         }
     }
 }
