@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A training run's {@code loss.csv} (step, loss, lr, grad_norm). Nothing is written before the first step completes,
+ * A training run's {@code loss.csv} (step, loss, lr, grad_norm, then {@code loss_NAME} for each loss term of a
+ * {@link Trainer#summing summing} trainer). Nothing is written before the first step completes,
  * so a run that fails while starting leaves no file (nor output folder) behind. A run resumed at step S keeps the rows
  * of steps 1…S and drops later ones (written after the checkpoint it resumes from), so no step appears twice.
  */
@@ -51,11 +52,17 @@ final class LossLog {
     }
 
     void append(Trainer.StepResult r) {
-        String row = String.format(Locale.ROOT, "%d,%.8g,%.6g,%.6g%n", r.step(), r.loss(), r.lr(), r.gradNorm());
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%d,%.8g,%.6g,%.6g", r.step(), r.loss(), r.lr(), r.gradNorm()));
+        StringBuilder header = new StringBuilder(HEADER);
+        r.terms().forEach((name, v) -> {
+            header.append(",loss_").append(name);
+            row.append(String.format(Locale.ROOT, ",%.8g", v));
+        });
+        row.append(System.lineSeparator());
         try {
             if (!started) {
                 Files.createDirectories(file.getParent());
-                Files.writeString(file, HEADER + "\n" + row);
+                Files.writeString(file, header + "\n" + row);
                 started = true;
             } else {
                 Files.writeString(file, row, StandardOpenOption.APPEND);

@@ -16,8 +16,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Trainer {
 
-    /** What a step did. */
-    public record StepResult(long step, double loss, double gradNorm, double lr, Map<String, INDArray> outputs) {
+    /**
+     * What a step did; {@code terms} holds each named micro-batch's loss when the trainer {@link #summing sums} its
+     * micro-batches as separate loss terms (empty otherwise).
+     */
+    public record StepResult(long step, double loss, double gradNorm, double lr, Map<String, INDArray> outputs,
+            Map<String, Double> terms) {
+        public StepResult(long step, double loss, double gradNorm, double lr, Map<String, INDArray> outputs) {
+            this(step, loss, gradNorm, lr, outputs, Map.of());
+        }
     }
 
     /** {@code -Dudadiff.recycle=false} turns the array recycling off (for comparison). */
@@ -34,6 +41,8 @@ public final class Trainer {
     /** All gradients as one graph output ({@code -Dudadiff.flatGradients=false}: one output per parameter). */
     private FlatGradients flat;
     private boolean flatChecked;
+    /** Names of the loss terms, one per micro-batch, whose gradients are summed (null: micro-batches are averaged). */
+    private List<String> terms;
 
     /** @param maxGradNorm clip threshold, or ≤ 0 for none */
     public Trainer(TrainingGraph graph, AdamW optimizer, LrSchedule schedule, double baseLr, double maxGradNorm) {
@@ -42,6 +51,23 @@ public final class Trainer {
         this.schedule = schedule;
         this.baseLr = baseLr;
         this.maxGradNorm = maxGradNorm;
+    }
+
+    /**
+     * Makes each step take one micro-batch per named loss term and sum their losses and gradients (as DACS backpropagates
+     * its source and mixed losses one after the other before one optimiser step) instead of averaging them.
+     */
+    public Trainer summing(List<String> termNames) {
+        if (termNames.isEmpty()) {
+            throw new IllegalArgumentException("summing needs at least one loss term");
+        }
+        this.terms = List.copyOf(termNames);
+        return this;
+    }
+
+    /** The loss terms' names when {@link #summing}, else an empty list. */
+    public List<String> terms() {
+        return terms == null ? List.of() : terms;
     }
 
     /** Bytes of intermediates the last pass handed back to SameDiff's array cache for the next one to reuse. */
@@ -99,8 +125,12 @@ public final class Trainer {
      */
     public StepResult step(List<Map<String, INDArray>> microBatches, List<String> outputs,
             Consumer<Map<String, INDArray>> perMicroBatch) {
+        if (terms != null && microBatches.size() != terms.size()) {
+            throw new IllegalArgumentException("expected one micro-batch per loss term " + terms + ", got " + microBatches.size());
+        }
         Map<String, INDArray> acc = new LinkedHashMap<>();
         Map<String, INDArray> outs = new LinkedHashMap<>();
+        Map<String, Double> termLosses = new LinkedHashMap<>();
         double loss = 0;
         for (Map<String, INDArray> feeds : microBatches) {
             Map<String, INDArray> o = new LinkedHashMap<>();
@@ -110,7 +140,12 @@ public final class Trainer {
                 throw new IllegalStateException("loss is " + l + " at step " + (optimizer.step() + 1)
                         + "; stopping (lower the learning rate or check the data)");
             }
-            loss += l / microBatches.size();
+            if (terms != null) {
+                termLosses.put(terms.get(termLosses.size()), l);
+                loss += l;
+            } else {
+                loss += l / microBatches.size();
+            }
             if (perMicroBatch != null) {
                 perMicroBatch.accept(o);
             }
@@ -122,7 +157,7 @@ public final class Trainer {
             }
             outs = o;
         }
-        if (microBatches.size() > 1) {
+        if (microBatches.size() > 1 && terms == null) {
             acc.values().forEach(a -> a.divi(microBatches.size()));
         }
         double norm = maxGradNorm > 0 ? Gradients.clip(acc, maxGradNorm) : Gradients.globalNorm(acc.values());
@@ -131,7 +166,7 @@ public final class Trainer {
         if (microBatches.size() == 1) {
             recycle(microBatches.get(0), Map.of(), outs);
         }
-        return new StepResult(optimizer.step(), loss, norm, lr, outs);
+        return new StepResult(optimizer.step(), loss, norm, lr, outs, termLosses);
     }
 
     /** Returns the finished pass's intermediates to SameDiff's cache, keeping feeds, results and accumulators. */

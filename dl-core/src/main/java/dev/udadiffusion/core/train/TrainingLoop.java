@@ -48,6 +48,16 @@ public final class TrainingLoop {
         void onStep(long step, long total, Trainer.StepResult r, double secondsPerStep);
     }
 
+    /**
+     * State a run keeps outside the trained graph (e.g. a mean teacher), saved into every checkpoint folder and restored
+     * from it on resume.
+     */
+    public interface CheckpointState {
+        void save(Path checkpointDir);
+
+        void restore(Path checkpointDir);
+    }
+
     /** One loss value per step, and the EMA (null without one). */
     public record History(List<Double> losses, long firstStep, Ema ema) {
     }
@@ -71,8 +81,21 @@ public final class TrainingLoop {
     public static History run(Trainer trainer, BatchSource data, TrainingSettings o, int threads, Listener listener,
             List<String> outputs,
             Consumer<Map<String, INDArray>> perMicroBatch) {
+        return run(trainer, data, o, threads, listener, outputs, perMicroBatch, null);
+    }
+
+    /**
+     * As above, with {@code extra} state (may be null) written into each checkpoint and restored on resume. A
+     * {@link Trainer#summing summing} trainer draws one micro-batch per loss term ({@code o.gradAccum()} is not used).
+     */
+    public static History run(Trainer trainer, BatchSource data, TrainingSettings o, int threads, Listener listener,
+            List<String> outputs, Consumer<Map<String, INDArray>> perMicroBatch, CheckpointState extra) {
         TrainingGraph g = trainer.graph();
         long start = resumeStep(trainer, o);
+        if (extra != null && start > 0) {
+            extra.restore(latestCheckpoint(o.outDir()));
+        }
+        int microBatches = trainer.terms().isEmpty() ? o.gradAccum() : trainer.terms().size();
         long firstStep = start;
         Ema ema = o.emaDecay() > 0 ? new Ema(g.parameterArrays(), o.emaDecay(), start) : null; // warm-up continues on resume
         if (ema != null && start > 0) {
@@ -85,7 +108,7 @@ public final class TrainingLoop {
         for (long step = start; step < o.steps(); step++) {
             Rng rng = Rng.forStep(o.seed(), step);
             List<Map<String, INDArray>> micro = new ArrayList<>();
-            for (int m = 0; m < o.gradAccum(); m++) {
+            for (int m = 0; m < microBatches; m++) {
                 micro.add(data.batch(step, m, rng));
             }
             Trainer.StepResult r;
@@ -99,10 +122,14 @@ public final class TrainingLoop {
             csv.append(r);
             report(o, listener, r, (System.nanoTime() - t0) / 1e9 / (step - firstStep + 1));
             if (o.checkpoints().every() > 0 && (r.step() % o.checkpoints().every() == 0 || r.step() == o.steps())) {
-                Path cp = save(o.outDir(), r.step(), g.params(), trainer.optimizer());
-                if (ema != null) {
-                    SafetensorsWriter.write(cp.resolve("ema.safetensors"), ema.weights(), Map.of("format", "udadiff-ema"));
-                }
+                Path cp = save(o.outDir(), r.step(), g.params(), trainer.optimizer(), dir -> {
+                    if (ema != null) {
+                        SafetensorsWriter.write(dir.resolve("ema.safetensors"), ema.weights(), Map.of("format", "udadiff-ema"));
+                    }
+                    if (extra != null) {
+                        extra.save(dir);
+                    }
+                });
                 prune(o.outDir(), o.checkpoints().keep());
             }
         }
@@ -143,6 +170,11 @@ public final class TrainingLoop {
 
     /** Writes checkpoint-STEP atomically (a temporary folder renamed into place). */
     public static Path save(Path outDir, long step, Params params, AdamW opt) {
+        return save(outDir, step, params, opt, dir -> { });
+    }
+
+    /** As above, {@code more} adding files to the folder before it is renamed into place. */
+    public static Path save(Path outDir, long step, Params params, AdamW opt, Consumer<Path> more) {
         Path target = outDir.resolve(String.format("checkpoint-%08d", step));
         Path tmp = outDir.resolve(".tmp-" + target.getFileName());
         try {
@@ -155,6 +187,7 @@ public final class TrainingLoop {
             SafetensorsWriter.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt"));
             SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), opt.state(), Map.of("format", "udadiff-adamw"));
             ObjectNode st = new ObjectMapper().createObjectNode().put("step", step);
+            more.accept(tmp);
             Files.writeString(tmp.resolve("state.json"), st.toPrettyString());
             AtomicFiles.deleteTree(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

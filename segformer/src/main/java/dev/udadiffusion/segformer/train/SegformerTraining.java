@@ -119,21 +119,8 @@ public final class SegformerTraining {
     public static TrainingLoop.History run(SegformerModel model, Datasets.Listing data, Options o,
             TrainingLoop.Listener listener) {
         TrainingGraph g = SegformerTrainingGraph.of(model, o.crops().crop(), o.crops().crop());
-        // mmcv custom keys {head: lr x10, norm: decay 0}, tried in the order (head, norm) on mmseg names: the head's
-        // BatchNorm ("linear_fuse.bn") gets x10 with decay; every encoder LayerNorm (HF "layer_norm") loses its decay
-        List<String> backbone = new ArrayList<>();
-        List<String> norms = new ArrayList<>();
-        List<String> head = new ArrayList<>();
-        g.trainable().keySet().forEach(k -> (k.startsWith("decode_head.") ? head : k.contains("layer_norm") ? norms : backbone).add(k));
-        AdamW adam = new AdamW(List.of(new AdamW.Group("backbone", backbone, 1.0, o.training().optimizer().weightDecay()),
-                new AdamW.Group("backbone_norm", norms, 1.0, 0.0),
-                new AdamW.Group("head", head, o.headLrMultiplier(), o.training().optimizer().weightDecay())), 0.9, 0.999, 1e-8);
-        Trainer trainer = new Trainer(g, adam, LrSchedule.mmcvPoly(o.training().optimizer().warmup(), o.training().steps(), 1.0, 1e-6), o.training().optimizer().lr(),
-                o.training().optimizer().maxGradNorm());
-        RcsCropper rcs = o.rcs().temperature() > 0
-                ? new RcsCropper(data, new RareClassSampler(DatasetStats.of(data, o.training().outDir()), o.rcs().temperature(), o.rcs().minPixels(), 0.5),
-                        (img, lab, rng) -> crop(img, lab, o, rng))
-                : null;
+        Trainer trainer = trainer(g, o);
+        RcsCropper rcs = rcsCropper(data, o);
         int classes = model.config().numLabels();
         TrainingLoop.BatchSource source = (step, micro, rng) -> {
             List<INDArray> px = new ArrayList<>();
@@ -156,13 +143,39 @@ public final class SegformerTraining {
         return h;
     }
 
-    private static Augment.Pair uniform(Datasets.Listing data, Options o, Rng rng) {
+    /**
+     * The optimiser DAFormer configures, over a SegFormer training graph: AdamW with mmcv's custom keys {head: lr ×10,
+     * norm: decay 0} tried in the order (head, norm) on mmseg names — the head's BatchNorm ("linear_fuse.bn") gets ×10
+     * with decay, every encoder LayerNorm (HF "layer_norm") loses its decay — and the poly schedule with warm-up.
+     */
+    public static Trainer trainer(TrainingGraph g, Options o) {
+        List<String> backbone = new ArrayList<>();
+        List<String> norms = new ArrayList<>();
+        List<String> head = new ArrayList<>();
+        g.trainable().keySet().forEach(k -> (k.startsWith("decode_head.") ? head : k.contains("layer_norm") ? norms : backbone).add(k));
+        AdamW adam = new AdamW(List.of(new AdamW.Group("backbone", backbone, 1.0, o.training().optimizer().weightDecay()),
+                new AdamW.Group("backbone_norm", norms, 1.0, 0.0),
+                new AdamW.Group("head", head, o.headLrMultiplier(), o.training().optimizer().weightDecay())), 0.9, 0.999, 1e-8);
+        return new Trainer(g, adam, LrSchedule.mmcvPoly(o.training().optimizer().warmup(), o.training().steps(), 1.0, 1e-6),
+                o.training().optimizer().lr(), o.training().optimizer().maxGradNorm());
+    }
+
+    /** Rare Class Sampling over {@code data} with DAFormer's crops, or null when its temperature is 0. */
+    public static RcsCropper rcsCropper(Datasets.Listing data, Options o) {
+        return o.rcs().temperature() > 0
+                ? new RcsCropper(data, new RareClassSampler(DatasetStats.of(data, o.training().outDir()), o.rcs().temperature(),
+                        o.rcs().minPixels(), 0.5), (img, lab, rng) -> crop(img, lab, o, rng))
+                : null;
+    }
+
+    /** A uniformly drawn sample of {@code data}, cropped as {@link #crop}. */
+    public static Augment.Pair uniform(Datasets.Listing data, Options o, Rng rng) {
         Sample s = data.samples().get(rng.nextInt(data.samples().size()));
         return crop(Images.read(s.image()), data.readTrainIds(s), o, rng);
     }
 
     /** DAFormer's geometric pipeline: keep-ratio resize, random crop with cat_max_ratio (padding 0 / 255), flip. */
-    static Augment.Pair crop(BufferedImage img, int[][] labels, Options o, Rng rng) {
+    public static Augment.Pair crop(BufferedImage img, int[][] labels, Options o, Rng rng) {
         Augment.Pair p = o.crops().resizeW() > 0 ? Augment.resizeKeepRatio(img, labels, o.crops().resizeW(), o.crops().resizeH())
                 : new Augment.Pair(img, labels);
         return Augment.randomFlip(Augment.randomCrop(p.image(), p.labels(), o.crops().crop(), o.crops().crop(), o.crops().catMaxRatio(), rng), rng);

@@ -38,12 +38,22 @@ public final class ClassMix {
 
     /** One mask per sample, each from its own draw of {@link #chosenCount} batch classes. */
     public static List<boolean[][]> classMasks(int[][][] labels, Rng rng) {
-        int[] classes = batchClasses(labels);
+        List<int[]> chosen = choose(labels, rng);
         List<boolean[][]> masks = new ArrayList<>();
-        for (int[][] label : labels) {
-            masks.add(mask(label, pick(classes, chosenCount(classes.length), rng)));
+        for (int i = 0; i < labels.length; i++) {
+            masks.add(mask(labels[i], chosen.get(i)));
         }
         return masks;
+    }
+
+    /** The classes each sample pastes: its own draw of {@link #chosenCount} of the batch's classes. */
+    public static List<int[]> choose(int[][][] labels, Rng rng) {
+        int[] classes = batchClasses(labels);
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < labels.length; i++) {
+            out.add(pick(classes, chosenCount(classes.length), rng));
+        }
+        return out;
     }
 
     /** {@code k} of {@code classes} without replacement (a partial Fisher–Yates shuffle). */

@@ -61,13 +61,16 @@ public final class Augment {
         return crop(img, labels, x0, y0, cw, ch, outW, outH);
     }
 
-    /** Crops a window and resizes it to outW×outH (image bilinear, labels nearest). */
+    /** Crops a window and resizes it to outW×outH (image bilinear, labels nearest; null labels: an unlabeled image). */
     public static Pair crop(BufferedImage img, int[][] labels, int x0, int y0, int cw, int ch, int outW, int outH) {
         BufferedImage out = new BufferedImage(outW, outH, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(img, 0, 0, outW, outH, x0, y0, x0 + cw, y0 + ch, null);
         g.dispose();
+        if (labels == null) {
+            return new Pair(out, null);
+        }
         int[][] lab = new int[outH][outW];
         for (int y = 0; y < outH; y++) {
             int sy = y0 + Math.min(ch - 1, (int) ((y + 0.5) * ch / outH));
@@ -94,14 +97,15 @@ public final class Augment {
     /**
      * mmseg's {@code RandomCrop}: a uniformly placed cw×ch window (no rescaling); with {@code catMaxRatio} < 1, up to 10
      * placements are tried until the crop holds more than one labelled class and none covers catMaxRatio or more of
-     * its labelled pixels. A smaller image is padded (image 0, labels 255) to the crop size.
+     * its labelled pixels. A smaller image is padded (image 0, labels 255) to the crop size. Null labels (an unlabeled
+     * image): one uniform placement.
      */
     public static Pair randomCrop(BufferedImage img, int[][] labels, int cw, int ch, double catMaxRatio, Rng rng) {
         int w = img.getWidth();
         int h = img.getHeight();
         int x0 = rng.nextInt(Math.max(w - cw, 0) + 1);
         int y0 = rng.nextInt(Math.max(h - ch, 0) + 1);
-        if (catMaxRatio < 1) {
+        if (catMaxRatio < 1 && labels != null) {
             for (int i = 0; i < 10; i++) {
                 long[] cnt = new long[256];
                 for (int y = y0; y < Math.min(y0 + ch, h); y++) {
@@ -128,8 +132,8 @@ public final class Augment {
             }
         }
         BufferedImage out = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB); // black padding
-        int[][] lab = new int[ch][cw];
-        for (int y = 0; y < ch; y++) {
+        int[][] lab = labels == null ? null : new int[ch][cw];
+        for (int y = 0; lab != null && y < ch; y++) {
             Arrays.fill(lab[y], 255);
         }
         int vw = Math.min(cw, w - x0);
@@ -138,12 +142,14 @@ public final class Augment {
         for (int y = 0; y < vh; y++) {
             img.getRGB(x0, y0 + y, vw, 1, row, 0, vw);
             out.setRGB(0, y, vw, 1, row, 0, vw);
-            System.arraycopy(labels[y0 + y], x0, lab[y], 0, vw);
+            if (lab != null) {
+                System.arraycopy(labels[y0 + y], x0, lab[y], 0, vw);
+            }
         }
         return new Pair(out, lab);
     }
 
-    /** Mirrors both with probability 1/2. */
+    /** Mirrors both (or the image alone when its labels are null) with probability 1/2. */
     public static Pair randomFlip(Pair p, Rng rng) {
         if (rng.nextDouble() >= 0.5) {
             return p;
@@ -151,11 +157,13 @@ public final class Augment {
         int w = p.image().getWidth();
         int h = p.image().getHeight();
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        int[][] lab = new int[h][w];
+        int[][] lab = p.labels() == null ? null : new int[h][w];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 out.setRGB(w - 1 - x, y, p.image().getRGB(x, y));
-                lab[y][w - 1 - x] = p.labels()[y][x];
+                if (lab != null) {
+                    lab[y][w - 1 - x] = p.labels()[y][x];
+                }
             }
         }
         return new Pair(out, lab);

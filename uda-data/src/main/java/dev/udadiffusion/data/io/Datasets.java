@@ -182,6 +182,22 @@ public final class Datasets {
         return new Listing("gta5", out, LabelMapping.GTA5, skipped);
     }
 
+    /**
+     * The images of a root without their labels (self-training's unlabeled target): Cityscapes'
+     * {@code leftImg8bit/SPLIT/CITY/*_leftImg8bit.png} or GTA5's {@code images/*.png}, sorted.
+     */
+    public static List<Path> images(Path root, Layout layout, String split) {
+        Layout l = layout.of(root);
+        Path dir = requireDir(l == Layout.CITYSCAPES ? root.resolve("leftImg8bit").resolve(split) : root.resolve("images"));
+        String suffix = l == Layout.CITYSCAPES ? "_leftImg8bit.png" : ".png";
+        List<Path> out = list(dir, l == Layout.CITYSCAPES).stream()
+                .filter(p -> p.getFileName().toString().endsWith(suffix)).toList();
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(dir + ": no *" + suffix + " images");
+        }
+        return out;
+    }
+
     private static Path requireDir(Path p) {
         if (!Files.isDirectory(p)) {
             throw new IllegalArgumentException(p + ": folder does not exist");
