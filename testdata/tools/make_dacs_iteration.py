@@ -8,7 +8,9 @@ transformers package whose SegformerForSemanticSegmentation runs with the instal
 1.13). Nothing of them is committed. The model is testdata/reference/segformer_tiny with DropPath and dropout off.
 
 The iteration follows dacs.py's forward_train line by line: EMA update of the teacher at iteration ITER, source
-forward/backward (mmseg's cross-entropy: mean over all pixels, ignore 255), teacher forward in train mode on the target,
+forward/backward (mmseg's cross-entropy: mean over all pixels, ignore 255), the ImageNet feature distance (calc_feat_dist
+with DAFormer's downscale_label_ratio, thing classes, min ratio 0.75; an "ImageNet" model that is a perturbed copy of
+the student; λ = FD_LAMBDA, ten times DAFormer's so the term shows in the gradients), teacher forward in train mode on the target,
 pseudo-labels and their confidence weight, get_class_masks + strong_transform per sample (one_mix, kornia colour jitter,
 kornia Gaussian blur), mixed forward/backward with the pixel weights, then one AdamW step with DAFormer's parameter
 groups. Random draws (class choices, jitter factors and order, blur sigma) are fixed here and recorded, so the Java test
@@ -39,6 +41,8 @@ JITTER = [  # per mixed image: kornia ColorJitter parameters (factors as kornia 
     {"brightness": 0.84, "contrast": 1.09, "saturation": 0.81, "hue": 0.18, "order": [1, 2, 3, 0]},
 ]
 SIGMAS = [0.55, 1.05]
+FD_LAMBDA = 0.05
+FD_CLASSES = [6, 7, 11, 12, 13, 14, 15, 16, 17, 18]
 
 
 def module(path, name):
@@ -64,6 +68,7 @@ def main(daformer, kornia_src, transformers_src, out):
     from transformers import SegformerConfig, SegformerForSemanticSegmentation
 
     dacs = module(Path(daformer) / "mmseg/models/utils/dacs_transforms.py", "dacs_transforms")
+    utils = module(Path(daformer) / "mmseg/utils/utils.py", "mmseg_utils")
     ref = Path(__file__).parents[1] / "reference" / "segformer_tiny"
     cfg = json.loads((ref / "config.json").read_text())
     cfg.update(drop_path_rate=0.0, classifier_dropout_prob=0.0)
@@ -75,6 +80,11 @@ def main(daformer, kornia_src, transformers_src, out):
         for p in teacher.parameters():
             p.add_(0.02 * torch.randn(p.shape, generator=g))
     tensors = {"in.teacher." + k: v.detach().clone() for k, v in teacher.state_dict().items()}
+    imnet = copy.deepcopy(student)
+    with torch.no_grad():
+        for p in imnet.parameters():
+            p.add_(0.02 * torch.randn(p.shape, generator=g))
+    tensors.update({"in.imnet." + k: v.detach().clone() for k, v in imnet.state_dict().items()})
     student.train()
     teacher.train()
 
@@ -84,6 +94,8 @@ def main(daformer, kornia_src, transformers_src, out):
     gt = torch.full((b, 1, h, w), 255, dtype=torch.int64)
     blocks = torch.randint(0, 6, (b, h // 8, w // 8), generator=g) * 3  # classes 0, 3, ..., 15 on 8x8 blocks
     gt[:, 0] = blocks.repeat_interleave(8, 1).repeat_interleave(8, 2)
+    gt[0, 0, 0:32, 32:64] = 12  # thing classes over whole 32x32 blocks, so the feature distance has positions to use
+    gt[1, 0, 32:64, 0:32] = 6
     gt[0, 0, 5:9, :] = 255
     gt[1, 0, :, 60:] = 255
     tensors.update({"in.source_pixels": img, "in.source_labels": gt[:, 0].clone(), "in.target_pixels": target_img})
@@ -96,17 +108,33 @@ def main(daformer, kornia_src, transformers_src, out):
     tensors.update({"out.teacher_after." + k: v.detach().clone() for k, v in teacher.named_parameters()})
 
     def seg_loss(model, x, label, weight=None):
-        logits = model(pixel_values=x).logits
-        up = F.interpolate(logits, size=label.shape[-2:], mode="bilinear", align_corners=False)
+        out = model(pixel_values=x, output_hidden_states=True)
+        up = F.interpolate(out.logits, size=label.shape[-2:], mode="bilinear", align_corners=False)
         loss = F.cross_entropy(up, label, reduction="none", ignore_index=255)
         if weight is not None:
             loss = loss * weight.float()
-        return loss.mean()
+        return loss.mean(), out.hidden_states
 
     # 2. source loss
     student.zero_grad()
-    clean_loss = seg_loss(student, img, gt[:, 0])
-    clean_loss.backward()
+    clean_loss, src_feat = seg_loss(student, img, gt[:, 0])
+    clean_loss.backward(retain_graph=True)
+
+    # 2b. ImageNet feature distance (dacs.py calc_feat_dist and masked_feat_dist)
+    with torch.no_grad():
+        imnet.eval()
+        feat_imnet = [f.detach() for f in imnet(pixel_values=img, output_hidden_states=True).hidden_states]
+    lay = -1
+    fdclasses = torch.tensor(FD_CLASSES)
+    scale_factor = gt.shape[-1] // src_feat[lay].shape[-1]
+    gt_rescaled = utils.downscale_label_ratio(gt, scale_factor, 0.75, 19, 255).long().detach()
+    fdist_mask = torch.any(gt_rescaled[..., None] == fdclasses, -1)
+    pw_feat_dist = torch.norm(src_feat[lay] - feat_imnet[lay], dim=1, p=2)
+    pw_feat_dist = pw_feat_dist[fdist_mask.squeeze(1)]
+    feat_loss = FD_LAMBDA * torch.mean(pw_feat_dist)
+    feat_loss.backward()
+    tensors["out.loss_feat_dist"] = feat_loss.detach().reshape(1)
+    tensors["out.fd_mask"] = fdist_mask.squeeze(1).to(torch.int64)
 
     # 3. pseudo-labels from the teacher
     with torch.no_grad():
@@ -189,11 +217,12 @@ def main(daformer, kornia_src, transformers_src, out):
                     "out.mixed_weight": pseudo_weight.clone()})
 
     # 6. mixed loss, accumulated on the source gradients
-    mix_loss = seg_loss(student, mixed_img, tensors["out.mixed_labels"], pseudo_weight)
+    mix_loss, _ = seg_loss(student, mixed_img, tensors["out.mixed_labels"], pseudo_weight)
     mix_loss.backward()
     grads = {k: p.grad.detach().clone() for k, p in student.named_parameters()}
     tensors.update({"out.grad." + k: v for k, v in grads.items()})
-    tensors["out.loss_source"] = clean_loss.detach().reshape(1)
+    tensors["out.loss_source"] = (clean_loss + feat_loss).detach().reshape(1)
+    tensors["out.loss_source_ce"] = clean_loss.detach().reshape(1)
     tensors["out.loss_mix"] = mix_loss.detach().reshape(1)
     tensors["out.grad_global_norm"] = torch.sqrt(sum((v.double() ** 2).sum() for v in grads.values())).reshape(1)
 
@@ -212,11 +241,12 @@ def main(daformer, kornia_src, transformers_src, out):
             "threshold_gap": gap, "top2_margin_min": margin, "q": q, "ignore_top": IGNORE_TOP,
             "ignore_bottom": IGNORE_BOTTOM, "mix_classes": picks, "jitter": JITTER, "blur_sigma": SIGMAS,
             "color_jitter_u": 0.9, "blur_u": 0.9, "lr": LR, "head_lr_multiplier": HEAD_MULT, "weight_decay": WD,
-            "crop": [h, w], "batch": b}
+            "crop": [h, w], "batch": b, "fd_lambda": FD_LAMBDA, "fd_classes": FD_CLASSES, "fd_min_ratio": 0.75,
+            "fd_positions": int(fdist_mask.sum())}
     save(tensors, Path(out) / "dacs_iteration.safetensors")
     (Path(out) / "dacs_iteration.json").write_text(json.dumps(info, indent=1) + "\n")
-    print(json.dumps({k: info[k] for k in ("pseudo_threshold", "threshold_gap", "top2_margin_min", "q", "mix_classes")}),
-          "losses", float(clean_loss), float(mix_loss))
+    print(json.dumps({k: info[k] for k in ("pseudo_threshold", "threshold_gap", "top2_margin_min", "q", "mix_classes",
+                                            "fd_positions")}), "losses", float(clean_loss), float(feat_loss), float(mix_loss))
 
 
 if __name__ == "__main__":

@@ -52,4 +52,15 @@ class LossLogTest {
         log.append(step(1));
         assertEquals(List.of(LossLog.HEADER, "1,1.0000000,0.000100000,0.500000"), Files.readAllLines(csv));
     }
+
+    @Test
+    void namedLossTermsGetAColumnEach(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("loss.csv");
+        Map<String, Double> terms = new java.util.LinkedHashMap<>();
+        terms.put("source", 0.75);
+        terms.put("mix", 0.25);
+        LossLog.open(csv, 0).append(new Trainer.StepResult(1, 1.0, 0.5, 1e-4, Map.of(), terms));
+        assertEquals(List.of(LossLog.HEADER + ",loss_source,loss_mix", "1,1.0000000,0.000100000,0.500000,0.75000000,0.25000000"),
+                Files.readAllLines(csv));
+    }
 }

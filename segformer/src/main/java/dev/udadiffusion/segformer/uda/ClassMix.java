@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DACS's ClassMix (Tranheden et al. 2021, as DAFormer's {@code get_class_masks}, {@code generate_class_mask} and
@@ -86,18 +88,22 @@ public final class ClassMix {
 
     /** {@code one_mix} of two images [C, H, W]: {@code source} where the mask is set, {@code target} elsewhere. */
     public static INDArray mix(boolean[][] mask, INDArray source, INDArray target) {
-        INDArray out = target.dup();
-        long channels = source.size(0);
-        for (int y = 0; y < mask.length; y++) {
-            for (int x = 0; x < mask[y].length; x++) {
+        float[] src = source.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] out = target.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        int h = mask.length;
+        int w = mask[0].length;
+        int channels = src.length / (h * w);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
                 if (mask[y][x]) {
-                    for (long c = 0; c < channels; c++) {
-                        out.putScalar(new long[] {c, y, x}, source.getDouble(c, y, x));
+                    for (int c = 0; c < channels; c++) {
+                        int i = (c * h + y) * w + x;
+                        out[i] = src[i];
                     }
                 }
             }
         }
-        return out;
+        return Nd4j.create(out, target.shape(), 'c');
     }
 
     /** {@code one_mix} of two label maps. */

@@ -45,6 +45,54 @@ public final class DacsBatch {
         }
     }
 
+    /**
+     * DAFormer's ImageNet feature distance: λ times the mean L2 distance between the student's and an ImageNet model's
+     * last-stage features over the positions whose label, downscaled by the ratio rule ({@link LabelDownscale}, min
+     * share {@code minRatio}), is one of {@code classes} (DAFormer: 0.005, the thing classes, 0.75).
+     */
+    public record FeatureDistance(double lambda, int[] classes, double minRatio) {
+        public static FeatureDistance daformer() {
+            return new FeatureDistance(0.005, new int[] {6, 7, 11, 12, 13, 14, 15, 16, 17, 18}, 0.75);
+        }
+    }
+
+    /**
+     * The feature distance's feeds for a source batch: the ImageNet model's last-stage features [B, C, h, w], the mask
+     * of thing positions and λ / (their count) — 0 when no position qualifies (the reference's mean over none is NaN).
+     */
+    public static Map<String, INDArray> featureDistance(INDArray imnetFeatures, int[][][] labels, FeatureDistance fd, int classes) {
+        int b = labels.length;
+        int fh = (int) imnetFeatures.size(2);
+        int fw = (int) imnetFeatures.size(3);
+        int factor = labels[0][0].length / fw;
+        float[] mask = new float[b * fh * fw];
+        long count = 0;
+        for (int n = 0; n < b; n++) {
+            int[][] small = LabelDownscale.ratio(labels[n], factor, fd.minRatio(), classes, 255);
+            for (int y = 0; y < fh; y++) {
+                for (int x = 0; x < fw; x++) {
+                    for (int c : fd.classes()) {
+                        if (small[y][x] == c) {
+                            mask[(n * fh + y) * fw + x] = 1f;
+                            count++;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return Map.of(SegformerTrainingGraph.FD_FEATURES, imnetFeatures.castTo(DataType.FLOAT),
+                SegformerTrainingGraph.FD_MASK, Nd4j.create(mask, new long[] {b, fh, fw}, 'c'),
+                SegformerTrainingGraph.FD_SCALE, Nd4j.scalar(DataType.FLOAT, count == 0 ? 0f : (float) (fd.lambda() / count)));
+    }
+
+    /** Feeds that switch the feature distance off for a batch (the mixed one): zero features, mask and scale. */
+    public static Map<String, INDArray> noFeatureDistance(long[] featureShape) {
+        return Map.of(SegformerTrainingGraph.FD_FEATURES, Nd4j.zeros(DataType.FLOAT, featureShape),
+                SegformerTrainingGraph.FD_MASK, Nd4j.zeros(DataType.FLOAT, featureShape[0], featureShape[2], featureShape[3]),
+                SegformerTrainingGraph.FD_SCALE, Nd4j.scalar(DataType.FLOAT, 0f));
+    }
+
     /** The iteration's random choices: the classes each sample pastes, and each mixed image's augmentation. */
     public record Draws(List<int[]> mixClasses, List<StrongAugment.Draw> strong) {
         public static Draws sample(int[][][] sourceLabels, StrongAugment.Settings s, Rng rng) {
@@ -58,6 +106,13 @@ public final class DacsBatch {
     }
 
     private DacsBatch() {
+    }
+
+    /** Both maps in one. */
+    public static Map<String, INDArray> merge(Map<String, INDArray> a, Map<String, INDArray> b) {
+        Map<String, INDArray> m = new java.util.LinkedHashMap<>(a);
+        m.putAll(b);
+        return m;
     }
 
     /** Mixes source [B, 3, H, W] (labels [B][H][W]) over target [B, 3, H, W] given the teacher's probabilities on the target. */

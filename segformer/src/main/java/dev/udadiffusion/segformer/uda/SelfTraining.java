@@ -29,8 +29,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * run equals an uninterrupted one; {@code loss.csv} has the total and {@code loss_source}, {@code loss_mix}. Writes
  * {@code OUT/segformer} (the student, what DAFormer evaluates) and {@code OUT/teacher}.
  *
- * <p>Not modelled: DropPath and dropout (this SegFormer has none, as in {@code segformer train}); the ImageNet feature
- * distance (DAFormer's λ = 0.005 term), which needs an ImageNet-pretrained backbone.
+ * <p>With an ImageNet model ({@code imnet}, the backbone the student started from) and {@link Options#featureDistance}
+ * set, the source loss also carries DAFormer's feature distance ({@link DacsBatch.FeatureDistance}). Not modelled:
+ * DropPath and dropout (this SegFormer has none, as in {@code segformer train}).
  */
 public final class SelfTraining {
 
@@ -41,24 +42,35 @@ public final class SelfTraining {
      * @param source       the supervised recipe for the source side (crops, batch, optimiser, schedule, RCS)
      * @param targetResizeW keep-ratio resize of target images before cropping (0: none); DAFormer: 1024×512 for Cityscapes
      * @param dacs         pseudo-labels, ignored rows, EMA and strong augmentation
+     * @param featureDistance the ImageNet feature distance, used when {@link #run} is given an ImageNet model (DAFormer's
+     *     values by default)
      */
-    public record Options(SegformerTraining.Options source, int targetResizeW, int targetResizeH, DacsBatch.Settings dacs) {
+    public record Options(SegformerTraining.Options source, int targetResizeW, int targetResizeH, DacsBatch.Settings dacs,
+            DacsBatch.FeatureDistance featureDistance) {
 
-        /** DAFormer's GTA5 → Cityscapes values (its gta2cs DAFormer config without the feature distance). */
+        public Options(SegformerTraining.Options source, int targetResizeW, int targetResizeH, DacsBatch.Settings dacs) {
+            this(source, targetResizeW, targetResizeH, dacs, DacsBatch.FeatureDistance.daformer());
+        }
+
+        /** DAFormer's GTA5 → Cityscapes values (its gta2cs DAFormer config; the feature distance needs the ImageNet model). */
         public static Options daformer(Path outDir) {
             return new Options(SegformerTraining.Options.daformer(outDir), 1024, 512, DacsBatch.Settings.daformer(512));
         }
 
         public Options withSource(SegformerTraining.Options s) {
-            return new Options(s, targetResizeW, targetResizeH, dacs);
+            return new Options(s, targetResizeW, targetResizeH, dacs, featureDistance);
         }
 
         public Options withTargetResize(int w, int h) {
-            return new Options(source, w, h, dacs);
+            return new Options(source, w, h, dacs, featureDistance);
         }
 
         public Options withDacs(DacsBatch.Settings d) {
-            return new Options(source, targetResizeW, targetResizeH, d);
+            return new Options(source, targetResizeW, targetResizeH, d, featureDistance);
+        }
+
+        public Options withFeatureDistance(DacsBatch.FeatureDistance fd) {
+            return new Options(source, targetResizeW, targetResizeH, dacs, fd);
         }
     }
 
@@ -68,13 +80,24 @@ public final class SelfTraining {
     /** Adapts {@code student} (trained in place) with labeled {@code source} and unlabeled {@code target} images. */
     public static TrainingLoop.History run(SegformerModel student, Datasets.Listing source, List<Path> target, Options o,
             TrainingLoop.Listener listener) {
+        return run(student, source, target, o, null, listener);
+    }
+
+    /**
+     * As above; with {@code imnet} (an ImageNet-pretrained SegFormer, evaluated in eval mode, not trained) the source
+     * loss adds the feature distance of {@link Options#featureDistance}.
+     */
+    public static TrainingLoop.History run(SegformerModel student, Datasets.Listing source, List<Path> target, Options o,
+            SegformerModel imnet, TrainingLoop.Listener listener) {
         if (target.isEmpty()) {
             throw new IllegalArgumentException("no target images to adapt to");
         }
         SegformerTraining.Options so = o.source();
         int crop = so.crops().crop();
         int classes = student.config().numLabels();
-        TrainingGraph g = SegformerTrainingGraph.of(student, crop, crop);
+        boolean fd = imnet != null && o.featureDistance() != null && o.featureDistance().lambda() > 0;
+        TrainingGraph g = fd ? SegformerTrainingGraph.withFeatureDistance(student, crop, crop) : SegformerTrainingGraph.of(student, crop, crop);
+        String lastFeatures = SegformerTrainingGraph.LAST_FEATURES_PREFIX + (student.config().numEncoderBlocks() - 1);
         Trainer trainer = SegformerTraining.trainer(g, so).summing(TERMS);
         RcsCropper rcs = SegformerTraining.rcsCropper(source, so);
         List<Map<String, INDArray>> pending = new ArrayList<>(List.of(Map.of()));
@@ -97,8 +120,15 @@ public final class SelfTraining {
                 INDArray tgtPx = Nd4j.concat(0, tgt.toArray(new INDArray[0]));
                 DacsBatch.Draws draws = DacsBatch.Draws.sample(labels, o.dacs().strong(), rng);
                 DacsBatch.Mixed mixed = DacsBatch.mix(srcPx, labels, tgtPx, teacher.probabilities(tgtPx), draws, o.dacs());
-                pending.set(0, DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), classes, 255));
-                return DacsBatch.feeds(srcPx, labels, null, classes, 255);
+                Map<String, INDArray> mixFeeds = DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), classes, 255);
+                Map<String, INDArray> srcFeeds = DacsBatch.feeds(srcPx, labels, null, classes, 255);
+                if (fd) {
+                    INDArray imnetFeatures = imnet.forward(srcPx, lastFeatures).get(lastFeatures);
+                    srcFeeds = DacsBatch.merge(srcFeeds, DacsBatch.featureDistance(imnetFeatures, labels, o.featureDistance(), classes));
+                    mixFeeds = DacsBatch.merge(mixFeeds, DacsBatch.noFeatureDistance(imnetFeatures.shape()));
+                }
+                pending.set(0, mixFeeds);
+                return srcFeeds;
             };
             long bnCount = (long) so.batch() * (crop / 4) * (crop / 4);
             TrainingLoop.History h = TrainingLoop.run(trainer, batches, so.training(), 0, listener,

@@ -34,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * One full DACS iteration of the tiny SegFormer against DAFormer's own code (its {@code dacs_transforms.py} and
  * {@code forward_train}'s order, kornia 0.5.8, transformers' SegFormer under PyTorch), made by
  * {@code testdata/tools/make_dacs_iteration.py}: the teacher's EMA update, its probabilities, pseudo-labels and q,
- * ClassMix with colour jitter and blur, both losses, the summed gradients, one AdamW step with DAFormer's groups, and
+ * ClassMix with colour jitter and blur, the ImageNet feature distance, both losses, the summed gradients, one AdamW step with DAFormer's groups, and
  * the BatchNorm buffers of student (two forwards) and teacher (one). Tolerances are the SegFormer train-step
  * fixture's: forward 1e-3 abs / 1e-4 relL2, gradients 1e-5 / 1e-3 (noise-level reference gradients, |g| &lt; 1e-7:
  * 1e-7 abs), parameters 1e-6 abs where |g| &gt; 1e-6.
@@ -64,6 +64,32 @@ class DacsIterationTest {
 
     static SegformerModel student() {
         return SegformerModel.load(SegformerConfig.read(MODEL.resolve("config.json")), MODEL.resolve("weights.safetensors"));
+    }
+
+    /** The fixture's "ImageNet" model (a perturbed copy of the student). */
+    static SegformerModel imnet() {
+        SegformerModel m = SegformerModel.random(SegformerConfig.read(MODEL.resolve("config.json")), 0);
+        for (ParamSpec s : m.params().specs().values()) {
+            m.params().array(s.key()).assign(s.layout().toGraph(io.load("in.imnet." + s.key())));
+        }
+        return m;
+    }
+
+    static DacsBatch.FeatureDistance featureDistance() {
+        int[] classes = new int[info.get("fd_classes").size()];
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = info.get("fd_classes").get(i).asInt();
+        }
+        return new DacsBatch.FeatureDistance(info.get("fd_lambda").asDouble(), classes, info.get("fd_min_ratio").asDouble());
+    }
+
+    /** Source feeds with the feature distance, and the mixed batch's with it switched off. */
+    static List<Map<String, INDArray>> withFeatureDistance(SegformerModel imnet, INDArray src, int[][][] labels,
+            Map<String, INDArray> srcFeeds, Map<String, INDArray> mixFeeds) {
+        String last = SegformerTrainingGraph.LAST_FEATURES_PREFIX + 3;
+        INDArray f = imnet.forward(src, last).get(last);
+        return List.of(DacsBatch.merge(srcFeeds, DacsBatch.featureDistance(f, labels, featureDistance(), 19)),
+                DacsBatch.merge(mixFeeds, DacsBatch.noFeatureDistance(f.shape())));
     }
 
     static DacsBatch.Draws draws() {
@@ -99,8 +125,9 @@ class DacsIterationTest {
         int[][][] labels = ints(io.load("in.source_labels"));
         DacsBatch.Settings settings = new DacsBatch.Settings(info.get("pseudo_threshold").asDouble(), info.get("ignore_top").asInt(),
                 info.get("ignore_bottom").asInt(), info.get("alpha").asDouble(), StrongAugment.Settings.DAFORMER);
-        try (SegformerModel student = student(); MeanTeacher teacher = new MeanTeacher(student, 64, 64)) {
-            TrainingGraph g = SegformerTrainingGraph.of(student, 64, 64);
+        try (SegformerModel student = student(); MeanTeacher teacher = new MeanTeacher(student, 64, 64);
+                SegformerModel imnet = imnet()) {
+            TrainingGraph g = SegformerTrainingGraph.withFeatureDistance(student, 64, 64);
             teacher.follow(student, g.parameterArrays(), 0, settings.alpha());
             Params tp = teacher.model().params();
             for (ParamSpec s : tp.specs().values()) {
@@ -124,18 +151,20 @@ class DacsIterationTest {
                 near("teacher " + key, tp.torchValue(key), io.load("out.teacher_buffers." + key), 1e-3, 1e-4);
             }
 
-            Map<String, INDArray> srcFeeds = DacsBatch.feeds(src, labels, null, student.config().numLabels(), 255);
-            Map<String, INDArray> mixFeeds = DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), student.config().numLabels(), 255);
-            gradientsMatch(g, srcFeeds, mixFeeds);
+            List<Map<String, INDArray>> feeds = withFeatureDistance(imnet, src, labels,
+                    DacsBatch.feeds(src, labels, null, student.config().numLabels(), 255),
+                    DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), student.config().numLabels(), 255));
+            near("feature-distance mask", feeds.get(0).get(SegformerTrainingGraph.FD_MASK), io.load("out.fd_mask"), 0, 0);
+            gradientsMatch(g, feeds.get(0), feeds.get(1));
         }
-        try (SegformerModel fresh = student()) {
-            stepMatches(fresh, mixedFeedsFor(fresh, src, tgt, labels, settings));
+        try (SegformerModel fresh = student(); SegformerModel imnet = imnet()) {
+            stepMatches(fresh, mixedFeedsFor(fresh, imnet, src, tgt, labels, settings));
         }
     }
 
     /** The mixed batch again (its pseudo-labels come from the teacher, which the student's step does not change). */
-    private static List<Map<String, INDArray>> mixedFeedsFor(SegformerModel student, INDArray src, INDArray tgt, int[][][] labels,
-            DacsBatch.Settings settings) {
+    private static List<Map<String, INDArray>> mixedFeedsFor(SegformerModel student, SegformerModel imnet, INDArray src,
+            INDArray tgt, int[][][] labels, DacsBatch.Settings settings) {
         try (MeanTeacher teacher = new MeanTeacher(student, 64, 64)) {
             Params tp = teacher.model().params();
             for (ParamSpec s : tp.specs().values()) {
@@ -145,7 +174,8 @@ class DacsIterationTest {
             teacher.follow(student, g.parameterArrays(), info.get("iter").asLong(), settings.alpha());
             DacsBatch.Mixed mixed = DacsBatch.mix(src, labels, tgt, teacher.probabilities(tgt), draws(), settings);
             int c = student.config().numLabels();
-            return List.of(DacsBatch.feeds(src, labels, null, c, 255), DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), c, 255));
+            return withFeatureDistance(imnet, src, labels, DacsBatch.feeds(src, labels, null, c, 255),
+                    DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), c, 255));
         }
     }
 
@@ -154,8 +184,10 @@ class DacsIterationTest {
         Trainer t = SegformerTraining.trainer(g, o);
         Map<String, INDArray> outs = new LinkedHashMap<>();
         Map<String, INDArray> sum = new LinkedHashMap<>();
-        t.gradients(srcFeeds, List.of(), outs).forEach((k, v) -> sum.put(k, v.dup()));
-        near("source loss", outs.get(SegformerTrainingGraph.LOSS), io.load("out.loss_source").reshape(), 1e-3, 1e-4);
+        t.gradients(srcFeeds, List.of(SegformerTrainingGraph.FD_LOSS), outs).forEach((k, v) -> sum.put(k, v.dup()));
+        near("feature distance", outs.get(SegformerTrainingGraph.FD_LOSS), io.load("out.loss_feat_dist").reshape(), 1e-3, 1e-4);
+        near("source loss (cross-entropy + feature distance)", outs.get(SegformerTrainingGraph.LOSS),
+                io.load("out.loss_source").reshape(), 1e-3, 1e-4);
         Gradients.accumulate(sum, t.gradients(mixFeeds, List.of(), outs));
         near("mix loss", outs.get(SegformerTrainingGraph.LOSS), io.load("out.loss_mix").reshape(), 1e-3, 1e-4);
         for (Map.Entry<String, INDArray> e : sum.entrySet()) {
@@ -172,7 +204,7 @@ class DacsIterationTest {
 
     /** The loop's own step: a summing trainer over both micro-batches, BatchNorm buffers updated after each forward. */
     private static void stepMatches(SegformerModel student, List<Map<String, INDArray>> feeds) {
-        TrainingGraph g = SegformerTrainingGraph.of(student, 64, 64);
+        TrainingGraph g = SegformerTrainingGraph.withFeatureDistance(student, 64, 64);
         SegformerTraining.Options o = SegformerTraining.Options.daformer(Path.of("unused"))
                 .withTraining(t -> t.lr(info.get("lr").asDouble()).warmup(0).steps(1_000_000_000L).weightDecay(info.get("weight_decay").asDouble()))
                 .withHeadLrMultiplier(info.get("head_lr_multiplier").asDouble());
