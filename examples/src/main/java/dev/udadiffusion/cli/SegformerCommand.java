@@ -3,15 +3,18 @@ package dev.udadiffusion.cli;
 import dev.udadiffusion.core.image.LossPlot;
 import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.segformer.SegformerConfig;
 import dev.udadiffusion.segformer.SegformerModel;
 import dev.udadiffusion.segformer.eval.ConfusionMatrix;
 import dev.udadiffusion.segformer.eval.Evaluator;
 import dev.udadiffusion.segformer.eval.IoUReport;
 import dev.udadiffusion.segformer.train.SegformerTraining;
+import dev.udadiffusion.segformer.uda.DacsBatch;
+import dev.udadiffusion.segformer.uda.PseudoLabels;
+import dev.udadiffusion.segformer.uda.SelfTraining;
+import dev.udadiffusion.segformer.uda.StrongAugment;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code udadiff segformer ...}: the segmentation side of the closed loop. */
 @Command(name = "segformer", mixinStandardHelpOptions = true, description = "SegFormer training and evaluation.",
-        subcommands = {SegformerCommand.Train.class, SegformerCommand.Eval.class})
+        subcommands = {SegformerCommand.Train.class, SegformerCommand.Adapt.class, SegformerCommand.Eval.class})
 final class SegformerCommand implements Runnable {
 
     @CommandLine.Spec
@@ -42,57 +45,12 @@ final class SegformerCommand implements Runnable {
         @CommandLine.Mixin
         LayoutOptions layout;
 
-        @Option(names = "--model", description = "transformers SegFormer folder to start from")
-        Path model;
-
-        @Option(names = "--backbone", description = "ImageNet MiT weights (NVlabs mit_b*.safetensors or nvidia/mit-b* "
-                + "model.safetensors) for the --preset encoder; the decode head starts fresh (how DAFormer starts)")
-        Path backbone;
-
-        @Option(names = "--preset", defaultValue = "b5",
-                description = "MiT size b0…b5 (or toy, 0.4 M parameters for the toy world) for a randomly initialised model when --model is not given (default: ${DEFAULT-VALUE})")
-        String preset;
-
-        @Option(names = {"-o", "--out"}, required = true, description = "output folder")
-        Path out;
-
-        @Range(min = 32, max = 4096)
-        @Option(names = "--crop", defaultValue = "512", description = "crop size (default: ${DEFAULT-VALUE})")
-        int crop;
-
-        @Range(min = 1, max = 256)
-        @Option(names = "--batch", defaultValue = "2", description = "batch size (default: ${DEFAULT-VALUE})")
-        int batch;
+        @CommandLine.Mixin
+        SegformerRecipeOptions recipe;
 
         @Range(min = 1, max = 1024)
         @Option(names = "--grad-accum", defaultValue = "1", description = "gradient accumulation (default: ${DEFAULT-VALUE})")
         int gradAccum;
-
-        @Range(min = 1, max = 100_000_000)
-        @Option(names = "--steps", defaultValue = "40000", description = "optimiser steps (default: ${DEFAULT-VALUE})")
-        long steps;
-
-        @Range(min = 0, minExclusive = true, max = 1)
-        @Option(names = "--lr", defaultValue = "6e-5", description = "backbone learning rate; the head gets x10 (default: ${DEFAULT-VALUE})")
-        double lr;
-
-        @Range(min = 0)
-        @Option(names = "--warmup", defaultValue = "1500", description = "linear warm-up steps (default: ${DEFAULT-VALUE})")
-        long warmup;
-
-        @Range(min = 0, max = 1)
-        @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE})")
-        double weightDecay;
-
-        @Option(names = "--resize", defaultValue = "1280x720",
-                description = "keep-ratio resize before cropping, WxH or 'none' (DAFormer: 1280x720 for GTA5, 1024x512 for "
-                        + "Cityscapes; default: ${DEFAULT-VALUE})")
-        String resize;
-
-        @Range(min = 0, minExclusive = true, max = 1)
-        @Option(names = "--cat-max-ratio", defaultValue = "0.75",
-                description = "re-crop while one class covers this share of a crop, 1 = off (default: ${DEFAULT-VALUE})")
-        double catMaxRatio;
 
         @Range(min = 0, max = 1)
         @Option(names = "--jitter", defaultValue = "0", description = "photometric jitter strength, 0 = off (default: ${DEFAULT-VALUE})")
@@ -102,34 +60,103 @@ final class SegformerCommand implements Runnable {
                 + "augmentation of a fair source-only baseline)")
         boolean blurNoise;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            SegformerTraining.Options opts = recipe.options(spec).withTraining(t -> t.gradAccum(gradAccum))
+                    .withPhotometric(new SegformerTraining.Options.Photometric(jitter, blurNoise));
+            Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
+            o.printf("data: %s, %d images%n", set.name(), set.samples().size());
+            try (SegformerModel m = recipe.openModel(spec)) {
+                TrainingLoop.History h = SegformerTraining.run(m, set, opts, new TrainListener(o, recipe.logEvery));
+                o.println();
+                LossPlot.fromCsv(recipe.out.resolve("loss.csv"), recipe.out.resolve("loss.png"), "SegFormer training loss");
+                o.printf("trained %d steps; model in %s, loss curve in %s%n", h.losses().size(), recipe.out.resolve("segformer"),
+                        recipe.out.resolve("loss.png"));
+                o.flush();
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "adapt", mixinStandardHelpOptions = true,
+            description = {"Unsupervised domain adaptation by DAFormer's self-training (DACS): a mean teacher (EMA of the "
+                    + "student, alpha up to --ema-alpha) labels unlabeled --target crops; the student learns from labeled "
+                    + "--source crops (Rare Class Sampling) and from ClassMix images (source classes pasted on target "
+                    + "images, pseudo-labels weighted by the share of confident pixels, colour jitter and blur). The "
+                    + "optimiser and schedule are those of 'segformer train'. Writes OUT/segformer (the student), "
+                    + "OUT/teacher, checkpoints with the teacher, loss.csv (total, source and mix losses) and loss.png; "
+                    + "--resume continues exactly. Defaults are DAFormer's GTA5 -> Cityscapes settings; the ImageNet "
+                    + "feature distance needs --imnet-backbone. For the toy world see RUNNING.md."})
+    static final class Adapt implements Callable<Integer> {
+        @Option(names = "--source", required = true, description = "labeled source root (GTA5 or Cityscapes layout, e.g. a generated set)")
+        Path source;
+
+        @Option(names = "--source-layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
+        String sourceLayout;
+
+        @Option(names = "--source-split", defaultValue = "train", description = "Cityscapes split of the source (default: ${DEFAULT-VALUE})")
+        String sourceSplit;
+
+        @Option(names = "--unknown-ids-to-ignore", description = "read source label ids outside the layout's table as ignore (255)")
+        boolean unknownToIgnore;
+
+        @Option(names = "--target", required = true, description = "target root whose images are used without labels (Cityscapes or GTA5 layout)")
+        Path target;
+
+        @Option(names = "--target-layout", defaultValue = "auto", description = "gta5, cityscapes or auto (default: ${DEFAULT-VALUE})")
+        String targetLayout;
+
+        @Option(names = "--target-split", defaultValue = "train", description = "Cityscapes split of the target (default: ${DEFAULT-VALUE})")
+        String targetSplit;
+
+        @Option(names = "--target-resize", defaultValue = "1024x512",
+                description = "keep-ratio resize of target images before cropping, WxH or 'none' (default: ${DEFAULT-VALUE})")
+        String targetResize;
+
+        @CommandLine.Mixin
+        SegformerRecipeOptions recipe;
+
+        @Range(min = 0, max = 1)
+        @Option(names = "--pseudo-threshold", defaultValue = "0.968",
+                description = "a pseudo-label is confident at this top probability; q = share of confident pixels (default: ${DEFAULT-VALUE})")
+        double pseudoThreshold;
+
+        @Range(min = 0, max = 4096)
+        @Option(names = "--ignore-top", description = "pseudo-label rows weighted 0 at the top of a crop (default: 15 of 512, scaled with --crop)")
+        Integer ignoreTop;
+
+        @Range(min = 0, max = 4096)
+        @Option(names = "--ignore-bottom", description = "and at the bottom (default: 120 of 512, scaled with --crop)")
+        Integer ignoreBottom;
+
+        @Range(min = 0, max = 0.99999)
+        @Option(names = "--ema-alpha", defaultValue = "0.999", description = "the teacher's largest EMA weight (default: ${DEFAULT-VALUE})")
+        double alpha;
+
+        @Range(min = 0, max = 1)
+        @Option(names = "--mix-jitter", defaultValue = "0.2", description = "colour jitter strength on mixed images (default: ${DEFAULT-VALUE})")
+        double mixJitter;
+
+        @Range(min = 0, max = 1)
+        @Option(names = "--mix-jitter-threshold", defaultValue = "0.2",
+                description = "jitter when the iteration's U(0,1) draw exceeds this, 1 = never (default: ${DEFAULT-VALUE})")
+        double mixJitterThreshold;
+
+        @Option(names = "--no-mix-blur", description = "no Gaussian blur on mixed images (default: blur in half of the iterations)")
+        boolean noBlur;
+
+        @Option(names = "--imnet-backbone", description = "ImageNet MiT weights of the student's size (NVlabs mit_b*.safetensors "
+                + "or nvidia/mit-b*): turns on DAFormer's feature distance between the student's and this model's last-stage "
+                + "features at thing-class positions of the source (off without it)")
+        Path imnetBackbone;
+
         @Range(min = 0, max = 100)
-        @Option(names = "--rcs-temperature", defaultValue = "0.01",
-                description = "Rare Class Sampling temperature, 0 = sample images uniformly (default: ${DEFAULT-VALUE})")
-        double rcsT;
-
-        @Range(min = 0)
-        @Option(names = "--rcs-min-pixels", defaultValue = "3000",
-                description = "pixels of a class a file needs to be drawn for it (default: ${DEFAULT-VALUE})")
-        long rcsMinPixels;
-
-        @Range
-        @Option(names = "--seed", defaultValue = "0", description = "seed of initialisation and sampling (default: ${DEFAULT-VALUE})")
-        long seed;
-
-        @Range(min = 0)
-        @Option(names = "--checkpoint-every", defaultValue = "4000", description = "steps between checkpoints, 0 = none (default: ${DEFAULT-VALUE})")
-        long checkpointEvery;
-
-        @Range(min = 1, max = 10_000)
-        @Option(names = "--keep", defaultValue = "2", description = "checkpoints to keep (default: ${DEFAULT-VALUE})")
-        int keep;
-
-        @Range(min = 1)
-        @Option(names = "--log-every", defaultValue = "50", description = "steps between log lines (default: ${DEFAULT-VALUE})")
-        long logEvery;
-
-        @Option(names = "--resume", description = "continue from the newest checkpoint in --out")
-        boolean resume;
+        @Option(names = "--fd-lambda", defaultValue = "0.005", description = "weight of the feature distance (default: ${DEFAULT-VALUE})")
+        double fdLambda;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -137,33 +164,38 @@ final class SegformerCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            int[] rs = resize.equals("none") ? new int[] {0, 0} : CliArgs.pair(spec, resize, "x", "--resize");
-            if (rs[0] > 0 && crop > Math.min(rs[0], rs[1])) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--crop " + crop + ": larger than the "
-                        + "resized images' shorter side (--resize " + resize + ")");
+            SegformerTraining.Options so = recipe.options(spec);
+            int crop = so.crops().crop();
+            int[] rows = PseudoLabels.ignoredRows(crop, 15, 120);
+            int top = ignoreTop != null ? ignoreTop : rows[0];
+            int bottom = ignoreBottom != null ? ignoreBottom : rows[1];
+            if (top + bottom >= crop) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ignore-top " + top + " and --ignore-bottom "
+                        + bottom + ": together they cover the whole " + crop + "-row crop");
             }
-            if (model != null && spec.commandLine().getParseResult().hasMatchedOption("--preset")) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--preset " + preset + ": not with --model, "
-                        + "whose config.json sets the architecture");
+            int[] tr = targetResize.equals("none") ? new int[] {0, 0} : CliArgs.pair(spec, targetResize, "x", "--target-resize");
+            if (tr[0] > 0 && crop > Math.min(tr[0], tr[1])) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--crop " + crop + ": larger than the resized "
+                        + "target images' shorter side (--target-resize " + targetResize + ")");
             }
-            Datasets.Listing set = layout.open(data, Datasets.Policy.ERROR, true, "train");
-            o.printf("data: %s, %d images%n", set.name(), set.samples().size());
-            SegformerConfig presetConfig = SegformerConfig.preset("mit-" + preset.toLowerCase(Locale.ROOT));
-            try (SegformerModel m = model != null ? SegformerModel.load(model)
-                    : backbone != null ? SegformerModel.loadBackbone(presetConfig, backbone)
-                    : SegformerModel.random(presetConfig, seed)) {
-                SegformerTraining.Options opts = SegformerTraining.Options.daformer(out)
-                        .withCrops(new SegformerTraining.Options.Crops(crop, rs[0], rs[1], catMaxRatio)).withBatch(batch)
-                        .withTraining(t -> t.steps(steps).gradAccum(gradAccum).lr(lr).weightDecay(weightDecay).warmup(warmup)
-                                .seed(seed).checkpointEvery(checkpointEvery).keepCheckpoints(keep).logEvery(logEvery)
-                                .resume(resume))
-                        .withPhotometric(new SegformerTraining.Options.Photometric(jitter, blurNoise))
-                        .withRcs(new SegformerTraining.Options.Rcs(rcsT, rcsMinPixels));
-                TrainingLoop.History h = SegformerTraining.run(m, set, opts, new TrainListener(o, logEvery));
+            DacsBatch.FeatureDistance daformerFd = DacsBatch.FeatureDistance.daformer();
+            SelfTraining.Options opts = new SelfTraining.Options(so, tr[0], tr[1], new DacsBatch.Settings(pseudoThreshold, top,
+                    bottom, alpha, new StrongAugment.Settings(mixJitter, mixJitterThreshold, !noBlur)),
+                    new DacsBatch.FeatureDistance(fdLambda, daformerFd.classes(), daformerFd.minRatio()));
+            Datasets.Listing src = Datasets.open(source, Datasets.Layout.parse(sourceLayout), sourceSplit, Datasets.Policy.ERROR, true)
+                    .withUnknownToIgnore(unknownToIgnore);
+            List<Path> tgt = Datasets.images(target, Datasets.Layout.parse(targetLayout), targetSplit);
+            o.printf("source: %s, %d labeled images; target: %s, %d images (labels not read)%n", src.name(), src.samples().size(),
+                    target, tgt.size());
+            try (SegformerModel m = recipe.openModel(spec);
+                    SegformerModel imnet = imnetBackbone == null ? null : SegformerModel.loadBackbone(m.config(), imnetBackbone)) {
+                o.println(imnet == null ? "feature distance: off (no --imnet-backbone)"
+                        : String.format("feature distance: on, lambda %s, ImageNet model %s", fdLambda, imnetBackbone));
+                TrainingLoop.History h = SelfTraining.run(m, src, tgt, opts, imnet, new TrainListener(o, recipe.logEvery));
                 o.println();
-                LossPlot.fromCsv(out.resolve("loss.csv"), out.resolve("loss.png"), "SegFormer training loss");
-                o.printf("trained %d steps; model in %s, loss curve in %s%n", h.losses().size(), out.resolve("segformer"),
-                        out.resolve("loss.png"));
+                LossPlot.fromCsv(recipe.out.resolve("loss.csv"), recipe.out.resolve("loss.png"), "DAFormer self-training loss");
+                o.printf("adapted %d steps; student in %s, teacher in %s, loss curve in %s%n", h.losses().size(),
+                        recipe.out.resolve("segformer"), recipe.out.resolve("teacher"), recipe.out.resolve("loss.png"));
                 o.flush();
                 return 0;
             }

@@ -15,7 +15,7 @@ import picocli.CommandLine;
 @Command(name = "udadiff", mixinStandardHelpOptions = true, versionProvider = Udadiff.Version.class,
         description = "Diffusion-generated labeled data for domain adaptation of semantic segmentation (SameDiff/ND4J).",
         subcommands = {SafetensorsCommand.class, ParityCommand.class, GenerateCommand.class, TrainUNetCommand.class,
-            TrainControlNetCommand.class, DataCommand.class, SegformerCommand.class, ToyWorldCommand.class, ToyZooCommand.class, DemoCommand.class, GenerateDatasetCommand.class, EvalAlignmentCommand.class, CommandLine.HelpCommand.class})
+            TrainControlNetCommand.class, DataCommand.class, SegformerCommand.class, ToyWorldCommand.class, ToyZooCommand.class, DemoCommand.class, TableCommand.class, GenerateDatasetCommand.class, EvalAlignmentCommand.class, CommandLine.HelpCommand.class})
 public final class Udadiff implements Runnable {
 
     @CommandLine.Spec

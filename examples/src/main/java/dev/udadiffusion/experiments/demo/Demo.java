@@ -68,10 +68,7 @@ public final class Demo {
             Path gen = seedDir.resolve("generated" + variant.replace(' ', '-').toLowerCase(Locale.ROOT));
             genReports.add(generate(o, world, w, gen, s, log));
             firstGenerated = firstGenerated == null ? gen : firstGenerated;
-            List<DemoRows.Row> rows = List.of(new DemoRows.Row("source", w.source(), Datasets.Layout.GTA5, false),
-                    new DemoRows.Row("source + photometric aug.", w.source(), Datasets.Layout.GTA5, true),
-                    new DemoRows.Row(genName, gen, Datasets.Layout.CITYSCAPES, false),
-                    new DemoRows.Row("target (oracle)", w.target(), Datasets.Layout.CITYSCAPES, false));
+            List<DemoRows.Row> rows = rows(o.rows(), w, gen, genName);
             List<ConfusionMatrix> cms = DemoRows.train(rows, seedDir, o.budget().segformerSteps(), s, val, o.jobs(), log);
             for (int i = 0; i < rows.size(); i++) {
                 results.computeIfAbsent(rows.get(i).name(), k -> new ArrayList<>()).add(cms.get(i));
@@ -82,6 +79,26 @@ public final class Demo {
         report.write(o.out(), new DemoReport.Context(o.zoo(), zooJson, genReports, firstGenerated, command,
                 o.budget().count(), o.budget().segformerSteps(), minutes));
         return new Result(report, o.out().resolve("report.md"), o.out().resolve("report.html"), minutes);
+    }
+
+    /** The rows of {@code set}, in table order. */
+    static List<DemoRows.Row> rows(DemoOptions.RowSet set, ToyWorld.Written w, Path gen, String genName) {
+        DemoRows.Row source = new DemoRows.Row("source", w.source(), Datasets.Layout.GTA5, false);
+        DemoRows.Row generated = new DemoRows.Row(genName, gen, Datasets.Layout.CITYSCAPES, false);
+        DemoRows.Row sourceSt = new DemoRows.Row("source" + DemoRows.SELF_TRAINING, w.source(), Datasets.Layout.GTA5, false, w.target());
+        DemoRows.Row generatedSt = new DemoRows.Row(genName + DemoRows.SELF_TRAINING, gen, Datasets.Layout.CITYSCAPES, false, w.target());
+        List<DemoRows.Row> demo = List.of(source, new DemoRows.Row("source + photometric aug.", w.source(), Datasets.Layout.GTA5, true),
+                generated, new DemoRows.Row("target (oracle)", w.target(), Datasets.Layout.CITYSCAPES, false));
+        return switch (set) {
+            case DEMO -> demo;
+            case DEMO_SELF_TRAINING -> {
+                List<DemoRows.Row> all = new ArrayList<>(demo);
+                all.add(sourceSt);
+                all.add(generatedSt);
+                yield all;
+            }
+            case TABLE_4_5 -> List.of(source, generated, sourceSt, generatedSt);
+        };
     }
 
     private static LabeledDatasetGenerator.Report generate(DemoOptions o, ToyWorld world, ToyWorld.Written w, Path gen,

@@ -7,8 +7,20 @@ import java.nio.file.Path;
  * how much work each row gets, the ControlNet scale, and how many SegFormer rows train side by side.
  *
  * @param jobs rows trained side by side, each with an equal share of the cores (0: one per core, at most 4)
+ * @param rows which rows the table has
  */
-public record DemoOptions(Path zoo, Path out, int seeds, Ablations ablations, Budget budget, double controlScale, int jobs) {
+public record DemoOptions(Path zoo, Path out, int seeds, Ablations ablations, Budget budget, double controlScale, int jobs,
+        RowSet rows) {
+
+    /** The table's rows. */
+    public enum RowSet {
+        /** source, source + photometric aug., generated, target (oracle). */
+        DEMO,
+        /** The demo's rows, then source + self-training and generated + self-training (DAFormer's DACS, target images unlabeled). */
+        DEMO_SELF_TRAINING,
+        /** Table 4.5's rows: source, generated, source + self-training, generated + self-training. */
+        TABLE_4_5
+    }
 
     public DemoOptions {
         if (seeds < 1) {
@@ -58,26 +70,30 @@ public record DemoOptions(Path zoo, Path out, int seeds, Ablations ablations, Bu
 
     /** The measured protocol: one seed, the full method, the standard budget, ControlNet scale 1, default parallelism. */
     public static DemoOptions standard(Path zoo, Path out) {
-        return new DemoOptions(zoo, out, 1, Ablations.FULL_METHOD, Budget.STANDARD, 1.0, 0);
+        return new DemoOptions(zoo, out, 1, Ablations.FULL_METHOD, Budget.STANDARD, 1.0, 0, RowSet.DEMO);
     }
 
     public DemoOptions withSeeds(int n) {
-        return new DemoOptions(zoo, out, n, ablations, budget, controlScale, jobs);
+        return new DemoOptions(zoo, out, n, ablations, budget, controlScale, jobs, rows);
     }
 
     public DemoOptions withAblations(Ablations a) {
-        return new DemoOptions(zoo, out, seeds, a, budget, controlScale, jobs);
+        return new DemoOptions(zoo, out, seeds, a, budget, controlScale, jobs, rows);
     }
 
     public DemoOptions withBudget(Budget b) {
-        return new DemoOptions(zoo, out, seeds, ablations, b, controlScale, jobs);
+        return new DemoOptions(zoo, out, seeds, ablations, b, controlScale, jobs, rows);
     }
 
     public DemoOptions withControlScale(double s) {
-        return new DemoOptions(zoo, out, seeds, ablations, budget, s, jobs);
+        return new DemoOptions(zoo, out, seeds, ablations, budget, s, jobs, rows);
     }
 
     public DemoOptions withJobs(int n) {
-        return new DemoOptions(zoo, out, seeds, ablations, budget, controlScale, n);
+        return new DemoOptions(zoo, out, seeds, ablations, budget, controlScale, n, rows);
+    }
+
+    public DemoOptions withRows(RowSet r) {
+        return new DemoOptions(zoo, out, seeds, ablations, budget, controlScale, jobs, r);
     }
 }

@@ -102,7 +102,12 @@ public final class DemoReport {
      * (NaN below 3 seeds or with no spread)} — the margin of the demo's claim next to its noise.
      */
     public double[] versusFirst(String row) {
-        double[] base = results.get(firstRow()).stream().mapToDouble(ConfusionMatrix::meanIoU).toArray();
+        return versus(row, firstRow());
+    }
+
+    /** As {@link #versusFirst} against {@code baseRow}. */
+    public double[] versus(String row, String baseRow) {
+        double[] base = results.get(baseRow).stream().mapToDouble(ConfusionMatrix::meanIoU).toArray();
         double[] mine = results.get(row).stream().mapToDouble(ConfusionMatrix::meanIoU).toArray();
         SummaryStatistics d = new SummaryStatistics();
         int ahead = 0;
@@ -121,17 +126,27 @@ public final class DemoReport {
         for (String row : rows) {
             b.append(String.format(Locale.ROOT, "%-30s", row));
             results.get(row).forEach(cm -> b.append(String.format(Locale.ROOT, "%7.1f", 100 * cm.meanIoU())));
-            if (!row.equals(rows.get(0))) {
-                b.append("  vs ").append(rows.get(0)).append(": ").append(versusText(row));
+            String base = baseline(row);
+            if (!row.equals(base)) {
+                b.append("  vs ").append(base).append(": ").append(versusText(row, base));
             }
             b.append('\n');
         }
         return b.toString();
     }
 
-    /** "+1.2 ± 2.1, ahead on 4 of 5 seeds, paired t-test p = 0.26" for {@link #versusFirst}. */
-    private String versusText(String row) {
-        double[] v = versusFirst(row);
+    /** What a row is compared with: for "X + self-training" row X when the table has it, else the first row. */
+    public String baseline(String row) {
+        String suffix = " + self-training";
+        if (row.endsWith(suffix) && results.containsKey(row.substring(0, row.length() - suffix.length()))) {
+            return row.substring(0, row.length() - suffix.length());
+        }
+        return firstRow();
+    }
+
+    /** "+1.2 ± 2.1, ahead on 4 of 5 seeds, paired t-test p = 0.26" for {@link #versus}. */
+    public String versusText(String row, String base) {
+        double[] v = versus(row, base);
         String p = Double.isNaN(v[3]) ? "" : v[3] < 0.01 ? ", paired t-test p < 0.01"
                 : String.format(Locale.ROOT, ", paired t-test p = %.2f", v[3]);
         return String.format(Locale.ROOT, "%+.1f ± %.1f, ahead on %d of %d seeds%s", 100 * v[0], 100 * v[1], (int) v[2],
@@ -197,15 +212,17 @@ public final class DemoReport {
         md.append("\n![IoU per class](report_iou.png)\n\n");
         if (seeds > 1) {
             md.append("## Per seed\n\nmIoU of each row per seed; the same seed generates and trains every row, so each row is "
-                    + "compared with the first seed by seed (mean ± sample std of the differences).\n\n| trained on |");
+                    + "compared seed by seed (mean ± sample std of the differences) with the first row, a self-training row "
+                    + "with its row without self-training.\n\n| trained on |");
             for (int s = 0; s < seeds; s++) {
                 md.append(" seed ").append(s).append(" |");
             }
-            md.append(" against ").append(rows.get(0)).append(" |\n|---|").append("---|".repeat(seeds)).append("---|\n");
+            md.append(" against |\n|---|").append("---|".repeat(seeds)).append("---|\n");
             for (String row : rows) {
                 md.append("| ").append(row).append(" |");
                 results.get(row).forEach(cm -> md.append(String.format(Locale.ROOT, " %.1f |", 100 * cm.meanIoU())));
-                md.append(' ').append(row.equals(rows.get(0)) ? "" : versusText(row))
+                String base = baseline(row);
+                md.append(' ').append(row.equals(base) ? "" : base + ": " + versusText(row, base))
                         .append(" |\n");
             }
             md.append('\n');

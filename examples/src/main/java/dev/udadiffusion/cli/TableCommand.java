@@ -1,0 +1,116 @@
+package dev.udadiffusion.cli;
+
+import dev.udadiffusion.experiments.demo.DemoOptions;
+import dev.udadiffusion.experiments.tables.Table45;
+import dev.udadiffusion.experiments.tables.ThesisNumbers;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code udadiff table ID}: reproduces one of the thesis's tables, at toy scale by default or on real data. */
+@Command(name = "table", mixinStandardHelpOptions = true,
+        description = {"Reproduce a table of the thesis and write OUT/tableID.md beside the thesis's numbers. On the toy "
+                + "world with the shipped zoo by default (minutes on a laptop, resumable); with --source/--target/"
+                + "--generated on GTA5, Cityscapes and a generated set at the thesis's settings. Tables: 4.5 (DAFormer "
+                + "self-training on the generated set)."})
+final class TableCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", description = "table number: ${COMPLETION-CANDIDATES}", completionCandidates = Ids.class)
+    String id;
+
+    @Option(names = {"-o", "--out"}, description = "output folder (default: table-ID)")
+    Path out;
+
+    @Option(names = "--zoo", defaultValue = "models/toy-zoo", description = "toy zoo folder (default: ${DEFAULT-VALUE})")
+    Path zoo;
+
+    @Range(min = 1, max = 1000)
+    @Option(names = "--seeds", defaultValue = "1", description = "toy world: seeds 0..N-1 (default: ${DEFAULT-VALUE})")
+    int seeds;
+
+    @Option(names = "--quick", description = "toy world: a smoke run (numbers meaningless)")
+    boolean quick;
+
+    @Range(min = 1, max = 10_000_000)
+    @Option(names = "--segformer-steps", description = "toy world: SegFormer steps per row (default: 500; --quick 15)")
+    Integer segSteps;
+
+    @Range(min = 1, max = 256)
+    @Option(names = {"-j", "--jobs"}, description = "toy world: rows trained side by side (default: one per core, at most 4)")
+    Integer jobs;
+
+    @Option(names = "--source", description = "real data: GTA5 root")
+    Path source;
+
+    @Option(names = "--target", description = "real data: Cityscapes root (train images unlabeled, val for evaluation)")
+    Path target;
+
+    @Option(names = "--generated", description = "real data: generated set (Cityscapes layout, from generate-dataset)")
+    Path generated;
+
+    @Option(names = "--imnet-backbone", description = "real data: ImageNet MiT-B5 weights (NVlabs mit_b5.safetensors or nvidia/mit-b5)")
+    Path backbone;
+
+    @Range(min = 1, max = 100_000_000)
+    @Option(names = "--steps", defaultValue = "40000", description = "real data: iterations per row (default: ${DEFAULT-VALUE})")
+    long steps;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static final class Ids extends ArrayList<String> {
+        Ids() {
+            super(ThesisNumbers.ALL.keySet());
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        if (!ThesisNumbers.ALL.containsKey(id)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "table " + id + ": not reproduced yet (available: "
+                    + String.join(", ", ThesisNumbers.ALL.keySet()) + ")");
+        }
+        Path dir = out != null ? out : Path.of("table-" + id);
+        boolean real = source != null || target != null || generated != null || backbone != null;
+        Path md;
+        if (real) {
+            if (source == null || target == null || generated == null || backbone == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "real data needs --source, --target, "
+                        + "--generated and --imnet-backbone together");
+            }
+            md = Table45.real(new Table45.RealData(source, target, generated, backbone, steps), dir, new ConsoleLog(o));
+        } else {
+            if (!Files.isRegularFile(zoo.resolve("zoo.json"))) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--zoo " + zoo + ": no zoo.json; run from the "
+                        + "repository root (the zoo ships in models/toy-zoo) or make one with `udadiff toyzoo train --out DIR`");
+            }
+            DemoOptions.Budget budget = quick ? DemoOptions.Budget.QUICK : DemoOptions.Budget.STANDARD;
+            if (segSteps != null) {
+                budget = budget.withSegformerSteps(segSteps);
+            }
+            DemoOptions d = DemoOptions.standard(zoo, dir).withSeeds(seeds).withBudget(budget).withJobs(jobs != null ? jobs : 0);
+            List<String> given = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            if (!given.isEmpty() && given.get(0).equals("table")) {
+                given.remove(0);
+            }
+            md = Table45.toy(d, "udadiff table " + String.join(" ", given), new ConsoleLog(o));
+        }
+        o.println();
+        try {
+            o.println(Files.readString(md));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(md + ": " + e.getMessage(), e);
+        }
+        o.printf("table: %s%n", md);
+        o.flush();
+        return 0;
+    }
+}

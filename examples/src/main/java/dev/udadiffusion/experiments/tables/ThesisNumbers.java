@@ -1,0 +1,49 @@
+package dev.udadiffusion.experiments.tables;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The thesis's published per-class IoU (%) and mIoU, in its column order (road … bicycle, then mIoU), with the table
+ * and section they come from (../shared/docs/thesis.md). The one place the programs read them from.
+ */
+public final class ThesisNumbers {
+
+    /** A published table: where it is, what its rows mean, and the rows (19 class IoUs then mIoU). */
+    public record Table(String id, String section, String caption, Map<String, double[]> rows) {
+    }
+
+    private ThesisNumbers() {
+    }
+
+    /** Table 4.5 (§4.3.4): DAFormer trained on the generated set, against the generated set alone and GTA5 with DAFormer. */
+    public static final Table TABLE_4_5 = new Table("4.5", "4.3.4",
+            "The performance with DAFormer trained on the generated dataset (Cityscapes val, SegFormer MiT-B5)", rows(
+                    "Gen (w/o DAFormer)", new double[] {93.0, 57.3, 86.2, 50.2, 29.2, 28.0, 31.5, 29.1, 86.8, 42.8, 82.7, 65.2,
+                        34.6, 87.7, 42.3, 50.9, 1.8, 37.8, 33.1, 51.1},
+                    "Gen (w/ DAFormer)", new double[] {96.0, 72.1, 88.1, 55.8, 38.2, 40.2, 38.8, 41.3, 87.6, 44.9, 86.8, 67.5,
+                        42.0, 90.1, 63.8, 61.7, 8.9, 53.6, 60.7, 59.9},
+                    "GTA5 (w/ DAFormer)", new double[] {95.7, 70.2, 89.4, 53.5, 48.1, 49.6, 55.8, 59.4, 89.9, 47.9, 92.5, 72.2,
+                        44.7, 92.3, 74.5, 37.71, 65.1, 55.9, 61.8, 68.3}));
+
+    /** All published tables the programs reproduce, by id. */
+    public static final Map<String, Table> ALL = Map.of(TABLE_4_5.id(), TABLE_4_5);
+
+    private static Map<String, double[]> rows(Object... nameValues) {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            double[] v = (double[]) nameValues[i + 1];
+            if (v.length != 20) {
+                throw new IllegalStateException(nameValues[i] + ": 19 classes and mIoU expected, got " + v.length);
+            }
+            m.put((String) nameValues[i], v);
+        }
+        return m;
+    }
+
+    /** The published rows' names in order. */
+    public static List<String> rowNames(Table t) {
+        return List.copyOf(t.rows().keySet());
+    }
+}

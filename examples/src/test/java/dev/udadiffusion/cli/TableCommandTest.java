@@ -1,0 +1,23 @@
+package dev.udadiffusion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TableCommandTest {
+
+    @Test
+    void theCommandRefusesUnknownTablesAndIncompleteRealData(@TempDir Path dir) {
+        var unknown = SafetensorsCommandTest.run("table", "9.9", "-o", dir.resolve("a").toString());
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("table 9.9: not reproduced yet (available: 4.5)"), unknown.err());
+        var partial = SafetensorsCommandTest.run("table", "4.5", "--source", dir.toString(), "-o", dir.resolve("b").toString());
+        assertEquals(2, partial.code());
+        assertTrue(partial.err().contains("--source, --target, --generated and --imnet-backbone together"), partial.err());
+        assertTrue(!Files.exists(dir.resolve("b")));
+    }
+}
