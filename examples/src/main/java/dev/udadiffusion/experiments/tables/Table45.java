@@ -33,8 +33,14 @@ import java.util.Map;
  */
 public final class Table45 {
 
-    /** Real-data inputs: GTA5 root, Cityscapes root, a generated set (Cityscapes layout) and the ImageNet backbone. */
-    public record RealData(Path gta5, Path cityscapes, Path generated, Path imnetBackbone, long steps) {
+    /**
+     * Real-data inputs: GTA5 root, Cityscapes root, a generated set (Cityscapes layout), the ImageNet backbone of the
+     * architecture {@code config} (the thesis: MiT-B5) and the iterations per row (the thesis: 40,000).
+     */
+    public record RealData(Path gta5, Path cityscapes, Path generated, Path imnetBackbone, SegformerConfig config, long steps) {
+        public RealData(Path gta5, Path cityscapes, Path generated, Path imnetBackbone, long steps) {
+            this(gta5, cityscapes, generated, imnetBackbone, SegformerConfig.b5(), steps);
+        }
     }
 
     private Table45() {
@@ -93,7 +99,7 @@ public final class Table45 {
     private static ConfusionMatrix row(Path dir, RealData d, ExperimentLog log, Datasets.Listing val, RowTraining t) {
         if (!Files.isRegularFile(dir.resolve("segformer/model.safetensors"))) {
             log.line("== " + dir.getFileName());
-            try (SegformerModel m = SegformerModel.loadBackbone(SegformerConfig.b5(), d.imnetBackbone())) {
+            try (SegformerModel m = SegformerModel.loadBackbone(d.config(), d.imnetBackbone())) {
                 t.train(m);
             }
         }
