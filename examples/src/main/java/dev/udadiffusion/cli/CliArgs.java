@@ -32,4 +32,21 @@ final class CliArgs {
         throw new CommandLine.ParameterException(spec.commandLine(), option + " " + v + ": expected two numbers from 1 to "
                 + MAX_SIDE + " separated by '" + sep + "'");
     }
+
+    /** The command line as typed, for a report's "what ran": {@code udadiff NAME ARGS…}. */
+    static String asTyped(CommandLine.Model.CommandSpec spec) {
+        java.util.List<String> given = new java.util.ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!given.isEmpty() && given.get(0).equals(spec.name())) {
+            given.remove(0);
+        }
+        return ("udadiff " + spec.name() + " " + String.join(" ", given)).strip();
+    }
+
+    /** A usage error (exit 2) unless {@code zoo} holds a toy zoo. */
+    static void requireZoo(CommandLine.Model.CommandSpec spec, java.nio.file.Path zoo) {
+        if (!java.nio.file.Files.isRegularFile(zoo.resolve("zoo.json"))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--zoo " + zoo + ": no zoo.json; run from the "
+                    + "repository root (the zoo ships in models/toy-zoo) or make one with `udadiff toyzoo train --out DIR`");
+        }
+    }
 }

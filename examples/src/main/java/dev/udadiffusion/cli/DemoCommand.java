@@ -3,10 +3,7 @@ package dev.udadiffusion.cli;
 import dev.udadiffusion.experiments.demo.Demo;
 import dev.udadiffusion.experiments.demo.DemoOptions;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -78,10 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        if (!Files.isRegularFile(zoo.resolve("zoo.json"))) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--zoo " + zoo + ": no zoo.json; run from the "
-                    + "repository root (the zoo ships in models/toy-zoo) or make one with `udadiff toyzoo train --out DIR`");
-        }
+        CliArgs.requireZoo(spec, zoo);
         if (seeds < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--seeds must be at least 1");
         }
@@ -99,11 +93,7 @@ final class DemoCommand implements Callable<Integer> {
                 .withAblations(new DemoOptions.Ablations(!noRcs, !noScr, !noSwap)).withBudget(budget)
                 .withControlScale(controlScale).withJobs(jobs != null ? jobs : 0)
                 .withRows(selfTraining ? DemoOptions.RowSet.DEMO_SELF_TRAINING : DemoOptions.RowSet.DEMO);
-        List<String> given = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-        if (!given.isEmpty() && given.get(0).equals("demo")) {
-            given.remove(0);
-        }
-        Demo.Result r = Demo.run(opts, "udadiff demo " + String.join(" ", given), new ConsoleLog(o));
+        Demo.Result r = Demo.run(opts, CliArgs.asTyped(spec), new ConsoleLog(o));
         o.println();
         o.println(r.report().table());
         if (seeds > 1) {

@@ -7,7 +7,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,20 +87,13 @@ final class TableCommand implements Callable<Integer> {
             }
             md = Table45.real(new Table45.RealData(source, target, generated, backbone, steps), dir, new ConsoleLog(o));
         } else {
-            if (!Files.isRegularFile(zoo.resolve("zoo.json"))) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--zoo " + zoo + ": no zoo.json; run from the "
-                        + "repository root (the zoo ships in models/toy-zoo) or make one with `udadiff toyzoo train --out DIR`");
-            }
+            CliArgs.requireZoo(spec, zoo);
             DemoOptions.Budget budget = quick ? DemoOptions.Budget.QUICK : DemoOptions.Budget.STANDARD;
             if (segSteps != null) {
                 budget = budget.withSegformerSteps(segSteps);
             }
             DemoOptions d = DemoOptions.standard(zoo, dir).withSeeds(seeds).withBudget(budget).withJobs(jobs != null ? jobs : 0);
-            List<String> given = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-            if (!given.isEmpty() && given.get(0).equals("table")) {
-                given.remove(0);
-            }
-            md = Table45.toy(d, "udadiff table " + String.join(" ", given), new ConsoleLog(o));
+            md = Table45.toy(d, CliArgs.asTyped(spec), new ConsoleLog(o));
         }
         o.println();
         try {

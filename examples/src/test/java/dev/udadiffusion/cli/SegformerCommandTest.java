@@ -16,12 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SegformerCommandTest {
 
-    @Test
-    void evalWritesTheIoUTableCsvChartAndPredictions(@TempDir Path dir) throws Exception {
+    /** The tiny SegFormer fixture as a transformers folder. */
+    static Path tinyModel(Path dir) throws Exception {
         Path model = Files.createDirectories(dir.resolve("segformer"));
         Path fx = TestData.reference("segformer_tiny");
         Files.copy(fx.resolve("config.json"), model.resolve("config.json"));
         Files.copy(fx.resolve("weights.safetensors"), model.resolve("model.safetensors"));
+        return model;
+    }
+
+    @Test
+    void evalWritesTheIoUTableCsvChartAndPredictions(@TempDir Path dir) throws Exception {
+        Path model = tinyModel(dir);
         Path root = dir.resolve("gta");
         Files.createDirectories(root.resolve("images"));
         Files.createDirectories(root.resolve("labels"));
@@ -74,10 +80,7 @@ class SegformerCommandTest {
     /** adapt: labeled GTA5-layout source, a Cityscapes-layout target without gtFine, loss terms logged, bad rows refused. */
     @Test
     void adaptSelfTrainsOnUnlabeledTargetImages(@TempDir Path dir) throws Exception {
-        Path model = Files.createDirectories(dir.resolve("segformer"));
-        Path fx = TestData.reference("segformer_tiny");
-        Files.copy(fx.resolve("config.json"), model.resolve("config.json"));
-        Files.copy(fx.resolve("weights.safetensors"), model.resolve("model.safetensors"));
+        Path model = tinyModel(dir);
         Path src = dir.resolve("gta");
         Files.createDirectories(src.resolve("images"));
         Files.createDirectories(src.resolve("labels"));
