@@ -1,6 +1,7 @@
 package dev.udadiffusion.cli;
 
 import dev.udadiffusion.experiments.demo.DemoOptions;
+import dev.udadiffusion.experiments.tables.Table44;
 import dev.udadiffusion.experiments.tables.Table45;
 import dev.udadiffusion.experiments.tables.ThesisNumbers;
 import java.io.PrintWriter;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Parameters;
         description = {"Reproduce a table of the thesis and write OUT/tableID.md beside the thesis's numbers. On the toy "
                 + "world with the shipped zoo by default (minutes on a laptop, resumable); with --source/--target/"
                 + "--generated on GTA5, Cityscapes and a generated set at the thesis's settings. Tables: 4.5 (DAFormer "
-                + "self-training on the generated set)."})
+                + "self-training on the generated set), 4.4 (RCS and SCR ablation of the generator; toy world only so far)."})
 final class TableCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "table number: ${COMPLETION-CANDIDATES}", completionCandidates = Ids.class)
@@ -44,6 +45,10 @@ final class TableCommand implements Callable<Integer> {
     @Range(min = 1, max = 256)
     @Option(names = {"-j", "--jobs"}, description = "toy world: rows trained side by side (default: one per core, at most 4)")
     Integer jobs;
+
+    @Range(min = 1, max = 1_000_000)
+    @Option(names = "--count", description = "toy world: generated samples per seed (default: 192; --quick 8)")
+    Integer count;
 
     @Option(names = "--source", description = "real data: GTA5 root")
     Path source;
@@ -80,6 +85,10 @@ final class TableCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("table-" + id);
         boolean real = source != null || target != null || generated != null || backbone != null;
         Path md;
+        if (real && !id.equals("4.5")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "table " + id + ": only the toy-world mode is built "
+                    + "(drop --source/--target/--generated/--imnet-backbone)");
+        }
         if (real) {
             if (source == null || target == null || generated == null || backbone == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "real data needs --source, --target, "
@@ -92,8 +101,12 @@ final class TableCommand implements Callable<Integer> {
             if (segSteps != null) {
                 budget = budget.withSegformerSteps(segSteps);
             }
+            if (count != null) {
+                budget = budget.withCount(count);
+            }
             DemoOptions d = DemoOptions.standard(zoo, dir).withSeeds(seeds).withBudget(budget).withJobs(jobs != null ? jobs : 0);
-            md = Table45.toy(d, CliArgs.asTyped(spec), new ConsoleLog(o));
+            md = id.equals("4.4") ? Table44.toy(d, CliArgs.asTyped(spec), new ConsoleLog(o))
+                    : Table45.toy(d, CliArgs.asTyped(spec), new ConsoleLog(o));
         }
         o.println();
         try {

@@ -98,6 +98,7 @@ public final class Demo {
                 yield all;
             }
             case TABLE_4_5 -> List.of(source, generated, sourceSt, generatedSt);
+            case GENERATED_ONLY -> List.of(generated);
         };
     }
 

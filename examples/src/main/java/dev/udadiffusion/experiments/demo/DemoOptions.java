@@ -19,7 +19,9 @@ public record DemoOptions(Path zoo, Path out, int seeds, Ablations ablations, Bu
         /** The demo's rows, then source + self-training and generated + self-training (DAFormer's DACS, target images unlabeled). */
         DEMO_SELF_TRAINING,
         /** Table 4.5's rows: source, generated, source + self-training, generated + self-training. */
-        TABLE_4_5
+        TABLE_4_5,
+        /** The generated set alone (Table 4.4 compares generators). */
+        GENERATED_ONLY
     }
 
     public DemoOptions {

@@ -48,6 +48,11 @@ public final class DemoReport {
         this.seeds = results.isEmpty() ? 0 : results.values().iterator().next().size();
     }
 
+    /** A row's confusion matrices, one per seed. */
+    public List<ConfusionMatrix> matrices(String row) {
+        return List.copyOf(results.get(row));
+    }
+
     /** The rows in table order. */
     public List<String> rows() {
         return List.copyOf(results.keySet());

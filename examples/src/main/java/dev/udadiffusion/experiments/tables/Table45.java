@@ -2,6 +2,7 @@ package dev.udadiffusion.experiments.tables;
 
 import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.experiments.ExperimentLog;
 import dev.udadiffusion.experiments.demo.Demo;
 import dev.udadiffusion.experiments.demo.DemoOptions;
@@ -13,8 +14,6 @@ import dev.udadiffusion.segformer.eval.Evaluator;
 import dev.udadiffusion.segformer.eval.IoUReport;
 import dev.udadiffusion.segformer.train.SegformerTraining;
 import dev.udadiffusion.segformer.uda.SelfTraining;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,13 +142,6 @@ public final class Table45 {
         b.append(lines.isEmpty() ? "(no baseline rows)\n" : String.join("\n", lines) + "\n");
         b.append("\n'–' marks a class absent from truth and prediction alike. Ours: ").append(what)
                 .append(String.format(Locale.ROOT, "; %.1f min.%n", minutes));
-        try {
-            Files.createDirectories(md.getParent());
-            Path tmp = md.resolveSibling(md.getFileName() + ".tmp");
-            Files.writeString(tmp, b.toString());
-            Files.move(tmp, md, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(md + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(md, b.toString());
     }
 }

@@ -78,6 +78,21 @@ class Table45Test {
         }
     }
 
+    @Test
+    void table44ComparesEachGeneratorWithTheOneBefore(@TempDir Path dir) throws Exception {
+        Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
+        r.put("neither", List.of(cm(5), cm(6), cm(5)));
+        r.put("RCS", List.of(cm(3), cm(4), cm(4)));
+        r.put("RCS + SCR", List.of(cm(3), cm(2), cm(1)));
+        Path md = dir.resolve("table4.4.md");
+        Table44.write(md, new DemoReport(r), "test rows", 0.5);
+        String t = Files.readString(md);
+        assertTrue(t.startsWith("# Table 4.4 (thesis §4.3.3)"), t);
+        assertTrue(t.contains("| neither | 43.8 |") && t.contains("| RCS | 47.6 |") && t.contains("| RCS + SCR | 51.1 |"), t);
+        assertTrue(t.contains("| neither: +") && t.contains("| RCS: +"), t);
+        assertEquals(List.of("neither", "RCS", "RCS + SCR"), List.copyOf(Table44.VARIANTS.keySet()));
+    }
+
     /**
      * The real-data path end to end on tiny folders in the real layouts (GTA5, Cityscapes, a generated set) with the
      * tiny SegFormer as the "ImageNet" backbone and two iterations per row: the thesis's crops, resizes, feature distance

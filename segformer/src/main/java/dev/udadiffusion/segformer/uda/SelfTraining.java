@@ -123,7 +123,9 @@ public final class SelfTraining {
                 Map<String, INDArray> mixFeeds = DacsBatch.feeds(mixed.pixels(), mixed.labels(), mixed.weight(), classes, 255);
                 Map<String, INDArray> srcFeeds = DacsBatch.feeds(srcPx, labels, null, classes, 255);
                 if (fd) {
-                    INDArray imnetFeatures = imnet.forward(srcPx, lastFeatures).get(lastFeatures);
+                    // the encoder's output only: the ImageNet model's decode head is never used
+                    INDArray imnetFeatures = imnet.graph(crop, crop).sd().output(Map.of(SegformerModel.PIXELS, srcPx), lastFeatures)
+                            .get(lastFeatures);
                     srcFeeds = DacsBatch.merge(srcFeeds, DacsBatch.featureDistance(imnetFeatures, labels, o.featureDistance(), classes));
                     mixFeeds = DacsBatch.merge(mixFeeds, DacsBatch.noFeatureDistance(imnetFeatures.shape()));
                 }
