@@ -10,10 +10,10 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class DemoReportTest {
+public class DemoReportTest {
 
     /** A 2-class world: truth row 0 all class 0, row 1 all class 1; {@code wrong} class-1 pixels predicted as 0. */
-    private static ConfusionMatrix cm(int wrong) {
+    public static ConfusionMatrix cm(int wrong) {
         ConfusionMatrix cm = new ConfusionMatrix();
         int[][] truth = new int[2][10];
         int[][] pred = new int[2][10];

@@ -10,6 +10,7 @@ import dev.udadiffusion.core.testing.TestData;
 import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.experiments.ExperimentLog;
 import dev.udadiffusion.experiments.demo.DemoReport;
+import dev.udadiffusion.experiments.demo.DemoReportTest;
 import dev.udadiffusion.segformer.SegformerConfig;
 import java.awt.image.BufferedImage;
 import java.util.Random;
@@ -26,17 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class Table45Test {
 
-    /** Truth: row 0 road, row 1 sidewalk; {@code wrong} sidewalk pixels predicted as road. */
+    /** {@link DemoReportTest#cm}: two classes, {@code wrong} pixels of the second predicted as the first. */
     private static ConfusionMatrix cm(int wrong) {
-        ConfusionMatrix cm = new ConfusionMatrix();
-        int[][] truth = new int[2][10];
-        int[][] pred = new int[2][10];
-        for (int x = 0; x < 10; x++) {
-            truth[1][x] = 1;
-            pred[1][x] = x < wrong ? 0 : 1;
-        }
-        cm.add(truth, pred, "t");
-        return cm;
+        return DemoReportTest.cm(wrong);
     }
 
     @Test
