@@ -140,37 +140,38 @@ class TrainCommandsTest {
     }
 
     /**
-     * The trainers learn through the command line. U-Net: over a hundred steps the mean of the last 25 losses is below
-     * the first 25's. ControlNet (zero-initialised, so it starts at the U-Net's loss and moves slowly): 60 steps are
-     * compared, step by step, with a run on the same seed (same timesteps and noise) whose learning rate is 1e-12;
-     * the last 30 steps' mean loss must be lower. About 5 min on 2 cores.
+     * The trainers learn through the command line. U-Net: over 40 steps the mean of the last 10 losses is below the
+     * first 10's. ControlNet (zero-initialised, so it starts at the U-Net's loss and moves slowly): 30 steps at lr 1e-3
+     * are compared, step by step, with a run on the same seed (same timesteps and noise) whose learning rate is 1e-12;
+     * the last 15 steps' mean loss must be lower (measured: 7 % lower, every one of the 15 steps lower). About 2 min on
+     * 2 cores; the library's own tests (UNetFineTuningTest, ControlNetTrainingTest) cover the trainers in depth.
      */
     @Test
     void theTrainersLowerTheLoss() throws Exception {
         Path out = dir.resolve("long-unet");
         var r = SafetensorsCommandTest.run("train-unet", "--model", sd.toString(), "--instance-data", images.toString(),
-                "--resolution", "64", "--steps", "100", "--lr", "3e-4", "--batch", "2", "--checkpoint-every", "0",
+                "--resolution", "64", "--steps", "40", "--lr", "3e-4", "--batch", "2", "--checkpoint-every", "0",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         List<String> csv = Files.readAllLines(out.resolve("loss.csv"));
-        assertEquals(101, csv.size(), "header + one line per step");
-        assertTrue(mean(csv, 76, 101) < mean(csv, 1, 26), "U-Net loss " + mean(csv, 1, 26) + " -> " + mean(csv, 76, 101));
-        double learning = controlNetLoss("3e-4");
+        assertEquals(41, csv.size(), "header + one line per step");
+        assertTrue(mean(csv, 31, 41) < mean(csv, 1, 11), "U-Net loss " + mean(csv, 1, 11) + " -> " + mean(csv, 31, 41));
+        double learning = controlNetLoss("1e-3");
         double still = controlNetLoss("1e-12");
-        assertTrue(learning < still, "ControlNet loss over steps 31-60: " + learning + " trained, " + still + " untrained");
-        System.out.println("U-Net loss " + mean(csv, 1, 26) + " -> " + mean(csv, 76, 101) + "; ControlNet loss over steps "
-                + "31-60 " + learning + " (lr 3e-4) vs " + still + " (lr 1e-12)");
+        assertTrue(learning < still, "ControlNet loss over steps 16-30: " + learning + " trained, " + still + " untrained");
+        System.out.println("U-Net loss " + mean(csv, 1, 11) + " -> " + mean(csv, 31, 41) + "; ControlNet loss over steps "
+                + "16-30 " + learning + " (lr 1e-3) vs " + still + " (lr 1e-12)");
     }
 
-    /** Mean loss of steps 31-60 of a seeded 60-step ControlNet run. */
+    /** Mean loss of steps 16-30 of a seeded 30-step ControlNet run. */
     private static double controlNetLoss(String lr) throws Exception {
         Path cnOut = dir.resolve("long-cn-" + lr);
         var c = SafetensorsCommandTest.run("train-controlnet", "--model", sd.toString(), "--data", pairs.toString(),
-                "--resolution", "64", "--steps", "60", "--lr", lr, "--batch", "2", "--embedding-channels", "8,16,32,64",
+                "--resolution", "64", "--steps", "30", "--lr", lr, "--batch", "2", "--embedding-channels", "8,16,32,64",
                 "--checkpoint-every", "0", "--seed", "5", "--out", cnOut.toString());
         assertEquals(0, c.code(), c.err());
         List<String> ccsv = Files.readAllLines(cnOut.resolve("loss.csv"));
-        assertEquals(61, ccsv.size(), "header + one line per step");
-        return mean(ccsv, 31, 61);
+        assertEquals(31, ccsv.size(), "header + one line per step");
+        return mean(ccsv, 16, 31);
     }
 }
