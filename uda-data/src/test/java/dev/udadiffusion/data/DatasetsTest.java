@@ -109,4 +109,26 @@ class DatasetsTest {
             assertEquals(2, s.filter(p -> p.toString().endsWith(".png")).count());
         }
     }
+
+    @Test
+    void damagedSamplesAreNotDoneAndWritersShareAFolderThroughTheirManifests() throws Exception {
+        Path out = dir.resolve("shared");
+        int[][] labels = {{0, 13, 255, 18}, {10, 10, 2, 2}};
+        CityscapesWriter a = new CityscapesWriter(out, "train", "gen", out.resolve(".parts/a.jsonl"), List.of());
+        a.write(CityscapesWriter.id(0), rgb(4, 2), labels, Map.of("seed", "1"));
+        a.write(CityscapesWriter.id(1), rgb(4, 2), labels, Map.of("seed", "2"));
+        assertTrue(Files.readString(out.resolve(".parts/a.jsonl")).contains("\"files_sha256\":\""
+                + CityscapesWriter.sha256(a.files(CityscapesWriter.id(0))) + "\""));
+        // a second writer with its own manifest sees what the first one listed
+        CityscapesWriter b = new CityscapesWriter(out, "train", "gen", out.resolve(".parts/b.jsonl"),
+                List.of(out.resolve(".parts/a.jsonl"), out.resolve(".parts/missing.jsonl")));
+        assertTrue(b.isDone(CityscapesWriter.id(0)) && b.isDone(CityscapesWriter.id(1)));
+        // a damaged label file or a removed image: listed, but no longer done
+        Files.write(a.files(CityscapesWriter.id(0))[1], new byte[] {1, 2, 3});
+        Files.delete(a.files(CityscapesWriter.id(1))[0]);
+        assertTrue(!b.isDone(CityscapesWriter.id(0)) && !b.isDone(CityscapesWriter.id(1)));
+        b.write(CityscapesWriter.id(0), rgb(4, 2), labels, Map.of("seed", "1"));
+        assertTrue(new CityscapesWriter(out, "train", "gen", out.resolve(".parts/b.jsonl"), List.of()).isDone(CityscapesWriter.id(0)));
+        assertEquals(2, CityscapesWriter.readManifest(out.resolve(".parts/a.jsonl")).size());
+    }
 }

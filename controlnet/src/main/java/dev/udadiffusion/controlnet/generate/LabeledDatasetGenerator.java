@@ -9,12 +9,15 @@ import dev.udadiffusion.data.io.CityscapesWriter;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.io.Sample;
+import dev.udadiffusion.data.io.SampleSink;
 import dev.udadiffusion.data.labels.CityscapesClasses;
+import dev.udadiffusion.data.rcs.ClassStats;
 import dev.udadiffusion.data.rcs.DatasetStats;
 import dev.udadiffusion.data.rcs.RareClassSampler;
 import dev.udadiffusion.diffusion.pipeline.GenerationRequest;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,59 +66,121 @@ public final class LabeledDatasetGenerator {
             LabeledDatasetOptions o, Map<String, String> models, Listener listener, SmallComponentsRefinement.Acceptor acceptor) {
         controlNet.config().requireCompatible(pipe.unet().config(), models.getOrDefault("unet", "of the pipeline"));
         GenerationRecord.requireSame(out, o, models);
-        RareClassSampler rcs = o.rcs().temperature() > 0 ? new RareClassSampler(DatasetStats.of(masks,
-                out.resolve(".source-mask-stats")), o.rcs().temperature(), o.rcs().minPixels(), 0.5) : null;
-        Writing w = new Writing(new CityscapesWriter(out, o.split(), o.city()), models, listener, o.count());
-        boolean recorded = false;
-        List<Job> pending = new ArrayList<>();
-        for (int i = 0; i < o.count(); i++) {
-            Job j = plan(i, masks, rcs, o);
-            if (j.rcsClass() >= 0) {
-                w.times[j.rcsClass()]++;
-            }
-            if (w.writer.isDone(j.id())) {
-                w.resumed++;
-                continue;
-            }
-            pending.add(j);
-            if (pending.size() == o.batch() || i == o.count() - 1) {
-                List<BufferedImage> imgs = generate(pipe, controlNet, pending, o);
-                List<Refinements> regenerated = o.scr() == null ? null : regenerateCrops(pipe, controlNet, pending, o);
-                if (!recorded) {
-                    // the settings before the first sample, so a resumed run can check them; not earlier, so settings
-                    // that fail before any sample exists (a size the U-Net cannot take) do not block the corrected rerun
-                    GenerationRecord.write(out, o, models, w.times, 0, 0, 0);
-                    recorded = true;
-                }
-                for (int b = 0; b < pending.size(); b++) {
-                    SmallComponentsRefinement.Result r = o.scr() == null ? null : SmallComponentsRefinement.apply(imgs.get(b),
-                            pending.get(b).mask(), o.scr(), regenerated.get(b).crops(), regenerated.get(b).images(), acceptor);
-                    w.write(pending.get(b), r == null ? imgs.get(b) : r.image(), r);
-                }
-                pending.clear();
-            }
-        }
-        GenerationRecord.write(out, o, models, w.times, w.resumed, w.written, w.refinements);
-        if (!w.gridRows.isEmpty()) {
-            SampleGrid.write(out.resolve("samples_grid.png"), w.gridRows.stream().map(Job::mask).toList(),
-                    w.gridRows.stream().map(Job::image).toList());
-        }
-        return new Report(w.written, w.resumed, w.times, w.refinements, out.resolve("manifest.jsonl"));
+        Plan plan = Plan.of(masks, o, o.rcs().temperature() > 0 ? DatasetStats.of(masks, out.resolve(".source-mask-stats")) : null);
+        long[] times = plan.timesSampled(0, o.count());
+        CityscapesWriter writer = new CityscapesWriter(out, o.split(), o.city());
+        // the settings before the first sample, so a resumed run can check them; not earlier, so settings that fail
+        // before any sample exists (a size the U-Net cannot take) do not block the corrected rerun
+        Runnable record = () -> GenerationRecord.write(out, o, models, times, 0, 0, 0);
+        RangeReport r = generateRange(plan, pipe, controlNet, writer, 0, o.count(), models, listener, acceptor, record);
+        finish(out, o, models, times, r.resumed(), r.written(), r.refinements());
+        return new Report(r.written(), r.resumed(), times, r.refinements(), out.resolve("manifest.jsonl"));
     }
 
-    /** A run's writer and counters: one manifest line per sample, the first six rows kept for the grid. */
+    /**
+     * What a run writes once its samples are there: the final {@code generation.json} (options, models, RCS counts,
+     * what this run wrote) and {@code samples_grid.png} from the set's first six samples as stored.
+     */
+    public static void finish(Path out, LabeledDatasetOptions o, Map<String, String> models, long[] timesSampled, int resumed,
+            int written, long refinements) {
+        GenerationRecord.write(out, o, models, timesSampled, resumed, written, refinements);
+        CityscapesWriter files = new CityscapesWriter(out, o.split(), o.city(), out.resolve("manifest.jsonl"), List.of());
+        List<int[][]> masks = new ArrayList<>();
+        List<BufferedImage> images = new ArrayList<>();
+        for (int i = 0; i < Math.min(6, o.count()); i++) {
+            Path[] f = files.files(CityscapesWriter.id(i));
+            if (!Files.isRegularFile(f[0]) || !Files.isRegularFile(f[1])) {
+                break;
+            }
+            images.add(Images.read(f[0]));
+            masks.add(LabelMaps.read(f[1]));
+        }
+        if (!images.isEmpty()) {
+            SampleGrid.write(out.resolve("samples_grid.png"), masks, images);
+        }
+    }
+
+    /** Checks an output folder against the settings and models before anything is written (see {@link #run}). */
+    public static void requireSameSettings(Path out, LabeledDatasetOptions o, Map<String, String> models) {
+        GenerationRecord.requireSame(out, o, models);
+    }
+
+    /** Writes {@code generation.json} as a run does before its first sample. */
+    public static void recordSettings(Path out, LabeledDatasetOptions o, Map<String, String> models, long[] timesSampled) {
+        GenerationRecord.write(out, o, models, timesSampled, 0, 0, 0);
+    }
+
+    /** What {@link #generateRange} did. */
+    public record RangeReport(int written, int resumed, long refinements) {
+    }
+
+    /**
+     * Generates samples {@code from} … {@code to − 1} into {@code sink}, skipping those already done. Samples are
+     * denoised in fixed groups of {@code o.batch()} (indices {@code g·batch} … {@code (g+1)·batch − 1}), so {@code from}
+     * must start a group and {@code to} end one (or be the count). A group with a missing sample is generated whole and
+     * only its missing samples are written: each sample's bytes then never depend on which others were already there,
+     * nor on how a run was split into ranges (a Spark partition, a resumed run).
+     *
+     * @param beforeFirstSample called once before the first sample is generated (null: nothing)
+     */
+    public static RangeReport generateRange(Plan plan, StableDiffusionPipeline pipe, ControlNetModel controlNet,
+            SampleSink sink, int from, int to, Map<String, String> models, Listener listener,
+            SmallComponentsRefinement.Acceptor acceptor, Runnable beforeFirstSample) {
+        LabeledDatasetOptions o = plan.options();
+        int b = o.batch();
+        if (from < 0 || to > o.count() || from > to || from % b != 0 || (to % b != 0 && to != o.count())) {
+            throw new IllegalArgumentException("samples " + from + " to " + to + " of " + o.count()
+                    + ": a range must cover whole groups of " + b + " (the batch)");
+        }
+        Writing w = new Writing(sink, models, listener, to - from);
+        boolean started = false;
+        for (int g = from; g < to; g += b) {
+            int end = Math.min(g + b, o.count());
+            List<Job> group = new ArrayList<>();
+            List<Boolean> missing = new ArrayList<>();
+            for (int i = g; i < end; i++) {
+                String id = CityscapesWriter.id(i);
+                boolean done = sink.isDone(id);
+                missing.add(!done);
+                if (done) {
+                    w.resumed++;
+                }
+            }
+            if (!missing.contains(true)) {
+                continue;
+            }
+            for (int i = g; i < end; i++) {
+                group.add(plan.job(i));
+            }
+            if (!started && beforeFirstSample != null) {
+                beforeFirstSample.run();
+            }
+            started = true;
+            List<BufferedImage> imgs = generate(pipe, controlNet, group, o);
+            List<Refinements> regenerated = o.scr() == null ? null : regenerateCrops(pipe, controlNet, group, o);
+            for (int k = 0; k < group.size(); k++) {
+                if (!missing.get(k)) {
+                    continue;
+                }
+                SmallComponentsRefinement.Result r = o.scr() == null ? null : SmallComponentsRefinement.apply(imgs.get(k),
+                        group.get(k).mask(), o.scr(), regenerated.get(k).crops(), regenerated.get(k).images(), acceptor);
+                w.write(group.get(k), r == null ? imgs.get(k) : r.image(), r);
+            }
+        }
+        return new RangeReport(w.written, w.resumed, w.refinements);
+    }
+
+    /** One manifest line per sample, progress to the listener. */
     private static final class Writing {
-        final CityscapesWriter writer;
+        final SampleSink writer;
         final Map<String, String> models;
         final Listener listener;
         final int total;
-        final long[] times = new long[CityscapesClasses.COUNT];
-        final List<Job> gridRows = new ArrayList<>();
         int resumed;
         int written;
         long refinements;
 
-        Writing(CityscapesWriter writer, Map<String, String> models, Listener listener, int total) {
+        Writing(SampleSink writer, Map<String, String> models, Listener listener, int total) {
             this.writer = writer;
             this.models = models;
             this.listener = listener;
@@ -135,42 +200,83 @@ public final class LabeledDatasetGenerator {
             meta.putAll(models);
             writer.write(p.id(), img, p.mask(), meta);
             written++;
-            if (gridRows.size() < 6) {
-                gridRows.add(new Job(p.index(), p.id(), p.file(), p.rcsClass(), p.mask(), p.prompt(), p.seed(), img));
-            }
             if (listener != null) {
                 listener.onSample(resumed + written, total, p.id(), p.prompt());
             }
         }
     }
 
-    /** One sample to make: its mask (resized), prompt and seed; the image once generated. */
-    record Job(int index, String id, String file, int rcsClass, int[][] mask, String prompt, long seed, BufferedImage image) {
-        Job(int index, String id, String file, int rcsClass, int[][] mask, String prompt, long seed) {
-            this(index, id, file, rcsClass, mask, prompt, seed, null);
-        }
+    /** One sample to make: its mask (resized), prompt and seed. */
+    record Job(int index, String id, String file, int rcsClass, int[][] mask, String prompt, long seed) {
     }
 
-    /** The mask and seed of sample {@code i}: a pure function of (seed, i), so resumed runs agree with fresh ones. */
-    static Job plan(int i, Datasets.Listing masks, RareClassSampler rcs, LabeledDatasetOptions o) {
-        Rng rng = Rng.forStep(o.seed(), i);
-        int index;
-        int cls = -1;
-        if (rcs != null) {
-            RareClassSampler.Pick pick = rcs.sample(rng);
-            index = pick.index();
-            cls = pick.trainId();
-        } else {
-            index = i % masks.samples().size();
+    /**
+     * Which mask, prompt and seed each sample gets: a pure function of (seed, index), so resumed runs, ranges and Spark
+     * partitions agree with one fresh run. Build it once per run ({@link #of}); with RCS it needs the masks' class
+     * statistics ({@link DatasetStats#of}), which a cluster job computes once and ships to its tasks.
+     */
+    public static final class Plan {
+        private final Datasets.Listing masks;
+        private final LabeledDatasetOptions options;
+        private final RareClassSampler rcs;
+
+        private Plan(Datasets.Listing masks, LabeledDatasetOptions options, RareClassSampler rcs) {
+            this.masks = masks;
+            this.options = options;
+            this.rcs = rcs;
         }
-        Sample s = masks.samples().get(index);
-        int[][] labels = masks.readTrainIds(s);
-        if (labels.length != o.height() || labels[0].length != o.width()) {
-            labels = LabelMaps.resizeNearest(labels, o.width(), o.height());
+
+        /** @param stats the masks' class statistics, in listing order (needed when RCS is on; else ignored) */
+        public static Plan of(Datasets.Listing masks, LabeledDatasetOptions o, List<ClassStats> stats) {
+            if (masks.samples().isEmpty()) {
+                throw new IllegalArgumentException(masks.name() + ": no label maps to draw masks from");
+            }
+            RareClassSampler rcs = null;
+            if (o.rcs().temperature() > 0) {
+                if (stats == null || stats.size() != masks.samples().size()) {
+                    throw new IllegalArgumentException("Rare Class Sampling needs the class statistics of all "
+                            + masks.samples().size() + " masks, got " + (stats == null ? "none" : stats.size()));
+                }
+                rcs = new RareClassSampler(stats, o.rcs().temperature(), o.rcs().minPixels(), 0.5);
+            }
+            return new Plan(masks, o, rcs);
         }
-        long seed = o.seed() * 1_000_003L + i * 7919L;
-        return new Job(i, CityscapesWriter.id(i), s.image().getFileName().toString().replace(".png", "") + ":" + s.id(),
-                cls, labels, o.promptFor(labels), seed);
+
+        public LabeledDatasetOptions options() {
+            return options;
+        }
+
+        /** The mask index and RCS class (−1 without RCS) of sample {@code i}. */
+        int[] pick(int i) {
+            if (rcs == null) {
+                return new int[] {i % masks.samples().size(), -1};
+            }
+            RareClassSampler.Pick pick = rcs.sample(Rng.forStep(options.seed(), i));
+            return new int[] {pick.index(), pick.trainId()};
+        }
+
+        /** How often RCS drew each class for samples {@code from} … {@code to − 1} (all zero without RCS). */
+        public long[] timesSampled(int from, int to) {
+            long[] t = new long[CityscapesClasses.COUNT];
+            for (int i = from; i < to && rcs != null; i++) {
+                t[pick(i)[1]]++;
+            }
+            return t;
+        }
+
+        /** Sample {@code i}: its mask (read and resized), prompt and seed. */
+        Job job(int i) {
+            LabeledDatasetOptions o = options;
+            int[] pick = pick(i);
+            Sample s = masks.samples().get(pick[0]);
+            int[][] labels = masks.readTrainIds(s);
+            if (labels.length != o.height() || labels[0].length != o.width()) {
+                labels = LabelMaps.resizeNearest(labels, o.width(), o.height());
+            }
+            long seed = o.seed() * 1_000_003L + i * 7919L;
+            return new Job(i, CityscapesWriter.id(i), s.image().getFileName().toString().replace(".png", "") + ":" + s.id(),
+                    pick[1], labels, o.promptFor(labels), seed);
+        }
     }
 
     /** One image's planned SCR crops and their regenerations, in plan order. */

@@ -15,7 +15,7 @@ import dev.udadiffusion.controlnet.MaskPrompt;
  * @param city the Cityscapes city folder written
  */
 public record LabeledDatasetOptions(int count, long seed, Sampling sampling, Rcs rcs, SmallComponentsRefinement.Options scr,
-        int batch, String split, String city) {
+        int batch, String split, String city) implements java.io.Serializable {
 
     /**
      * The sampler: size (a multiple of 8; masks are resized to it with nearest neighbour), DDIM steps, guidance, ControlNet
@@ -25,7 +25,7 @@ public record LabeledDatasetOptions(int count, long seed, Sampling sampling, Rcs
      * conditional half only — guidance then amplifies the control itself.
      */
     public record Sampling(int width, int height, int steps, double guidance, double controlScale, String prompt,
-            boolean guessMode) {
+            boolean guessMode) implements java.io.Serializable {
         public Sampling {
             if (steps < 1) {
                 throw new IllegalArgumentException("steps must be positive, got " + steps);
@@ -37,7 +37,7 @@ public record LabeledDatasetOptions(int count, long seed, Sampling sampling, Rcs
     }
 
     /** Rare Class Sampling: temperature (thesis 0.01; 0 takes the masks in order, cycling) and the minimum class pixels. */
-    public record Rcs(double temperature, long minPixels) {
+    public record Rcs(double temperature, long minPixels) implements java.io.Serializable {
         public static final Rcs OFF = new Rcs(0, 0);
     }
 

@@ -22,7 +22,7 @@ public final class SmallComponentsRefinement {
      * @param context the crop spans this many times the component's bounding box (at least a quarter of the image)
      * @param feather width in pixels of the linear blend at the crop border
      */
-    public record Options(long areaAt512, int maxRefinements, double context, int feather) {
+    public record Options(long areaAt512, int maxRefinements, double context, int feather) implements java.io.Serializable {
         public static final Options THESIS = new Options(3000, 20, 3.0, 2);
 
         public Options {

@@ -11,7 +11,6 @@ import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.io.LabelMaps;
 import dev.udadiffusion.data.labels.CityscapesClasses;
 import dev.udadiffusion.data.rcs.DatasetStats;
-import dev.udadiffusion.data.rcs.RareClassSampler;
 import dev.udadiffusion.data.toyworld.ToyWorld;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusionPipeline;
@@ -86,9 +85,8 @@ class LabeledDatasetGeneratorTest {
             // the written labels are the (resized) source masks, readable as a Cityscapes set
             Datasets.Listing gen = Datasets.cityscapes(out, "train", Datasets.Policy.ERROR);
             assertEquals(4, gen.samples().size());
-            LabeledDatasetGenerator.Job j3 = LabeledDatasetGenerator.plan(3,
-                    masks, new RareClassSampler(DatasetStats.of(masks, out.resolve(".source-mask-stats")), 0.01, 20, 0.5),
-                    options(4, 0.01, null, 2));
+            LabeledDatasetGenerator.Job j3 = LabeledDatasetGenerator.Plan.of(masks, options(4, 0.01, null, 2),
+                    DatasetStats.of(masks, out.resolve(".source-mask-stats"))).job(3);
             assertTrue(Arrays.deepEquals(j3.mask(), LabelMaps.readTrainIds(gen.samples().get(3), gen.mapping(), false)));
             assertTrue(Files.readString(out.resolve("generation.json")).contains("\"rcs_times_sampled\""));
             assertTrue(Files.isRegularFile(out.resolve("samples_grid.png")));
@@ -138,12 +136,13 @@ class LabeledDatasetGeneratorTest {
     @Test
     void rareClassSamplingRaisesRareClassPixelsAmongTheChosenMasks() {
         Datasets.Listing masks = sourceMasks(40);
-        RareClassSampler rcs = new RareClassSampler(DatasetStats.of(masks, dir.resolve("stats")), 0.01, 20, 0.5);
+        var rcs = LabeledDatasetGenerator.Plan.of(masks, options(80, 0.01, null, 1), DatasetStats.of(masks, dir.resolve("stats")));
+        var inOrderPlan = LabeledDatasetGenerator.Plan.of(masks, options(80, 0, null, 1), null);
         long[] withRcs = new long[CityscapesClasses.COUNT];
         long[] inOrder = new long[CityscapesClasses.COUNT];
         for (int i = 0; i < 80; i++) {
-            count(LabeledDatasetGenerator.plan(i, masks, rcs, options(80, 0.01, null, 1)).mask(), withRcs);
-            count(LabeledDatasetGenerator.plan(i, masks, null, options(80, 0, null, 1)).mask(), inOrder);
+            count(rcs.job(i).mask(), withRcs);
+            count(inOrderPlan.job(i).mask(), inOrder);
         }
         // the rarest classes of the source set (train, motorcycle, rider, bicycle) are drawn more often with RCS
         long rareWith = withRcs[16] + withRcs[17] + withRcs[12] + withRcs[18];

@@ -14,9 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashSet;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Writes generated image–label pairs in the Cityscapes layout — {@code leftImg8bit/SPLIT/CITY/CITY_ID_leftImg8bit.png},
@@ -24,9 +28,14 @@ import java.util.Set;
  * mmseg/DAFormer read the set unchanged. Each file appears atomically (temp + move; labels first, image last), and a
  * sample counts as done only once its line is in {@code manifest.jsonl} (appended and forced to disk). After a crash,
  * {@link #isDone} tells a resumed run what to skip; an unfinished sample is simply rewritten under the same id, so
- * nothing is lost or duplicated. A torn last manifest line (crash during the append) is ignored.
+ * nothing is lost or duplicated. A torn last manifest line (crash during the append) is ignored. Each line carries
+ * {@code files_sha256}, the SHA-256 of the sample's three files (image, labelTrainIds, labelIds, in that order): a sample
+ * whose files were later damaged or removed does not count as done, so it is written again.
+ *
+ * <p>Several writers may share one folder (one per Spark task): each appends to a manifest of its own and counts as done
+ * what any of the manifests it is given lists; the lines are merged later ({@code spark} module).
  */
-public final class CityscapesWriter {
+public final class CityscapesWriter implements SampleSink {
 
     /** trainId → Cityscapes labelId (255 → 0 "unlabeled"). */
     private static final int[] TRAIN_TO_ID = CityscapesClasses.LABEL_IDS;
@@ -35,35 +44,39 @@ public final class CityscapesWriter {
     private final String split;
     private final String city;
     private final Path manifest;
-    private final Set<String> done = new LinkedHashSet<>();
+    /** id → files_sha256 of the listed samples ("" for lines written before fingerprints existed). */
+    private final Map<String, String> listed = new LinkedHashMap<>();
 
+    /** A writer whose manifest is {@code root/manifest.jsonl}. */
     public CityscapesWriter(Path root, String split, String city) {
+        this(root, split, city, root.resolve("manifest.jsonl"), List.of());
+    }
+
+    /**
+     * A writer appending to {@code manifest} that also counts as done the samples listed in {@code alsoDone} (other
+     * writers' manifests; missing files are skipped).
+     */
+    public CityscapesWriter(Path root, String split, String city, Path manifest, List<Path> alsoDone) {
         this.root = root;
         this.split = split;
         this.city = city;
-        this.manifest = root.resolve("manifest.jsonl");
+        this.manifest = manifest;
         try {
             Files.createDirectories(root.resolve("leftImg8bit").resolve(split).resolve(city));
             Files.createDirectories(root.resolve("gtFine").resolve(split).resolve(city));
+            Files.createDirectories(manifest.toAbsolutePath().getParent());
             if (Files.isRegularFile(manifest)) {
                 byte[] all = Files.readAllBytes(manifest);
                 if (all.length > 0 && all[all.length - 1] != '\n') {
                     // a crash cut the last line: end it, so the next append starts a line of its own
                     Files.write(manifest, new byte[] {'\n'}, StandardOpenOption.APPEND);
                 }
-                ObjectMapper om = new ObjectMapper();
-                for (String line : Files.readAllLines(manifest, StandardCharsets.UTF_8)) {
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    try {
-                        JsonNode n = om.readTree(line);
-                        if (n.path("id").isTextual()) {
-                            done.add(n.get("id").asText());
-                        }
-                    } catch (IOException torn) {
-                        // a line cut by a crash during the append: that sample is not done
-                    }
+            }
+            List<Path> all = new ArrayList<>(alsoDone);
+            all.add(manifest);
+            for (Path m : all) {
+                for (JsonNode n : readManifest(m).values()) {
+                    listed.put(n.get("id").asText(), n.path("files_sha256").asText(""));
                 }
             }
         } catch (IOException e) {
@@ -71,13 +84,79 @@ public final class CityscapesWriter {
         }
     }
 
-    /** Whether sample {@code id} was completely written by this or an earlier run. */
-    public boolean isDone(String id) {
-        return done.contains(id);
+    /**
+     * The valid lines of a manifest by id, in file order (a missing file has none; blank and torn lines are skipped; a
+     * later line for the same id replaces the earlier one).
+     */
+    public static Map<String, JsonNode> readManifest(Path file) {
+        Map<String, JsonNode> lines = new LinkedHashMap<>();
+        if (!Files.isRegularFile(file)) {
+            return lines;
+        }
+        ObjectMapper om = new ObjectMapper();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonNode n = om.readTree(line);
+                    if (n != null && n.path("id").isTextual()) {
+                        lines.put(n.get("id").asText(), n);
+                    }
+                } catch (IOException torn) {
+                    // a line cut by a crash during the append: that sample is not done
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+        return lines;
     }
 
+    /**
+     * Whether sample {@code id} was completely written by this or an earlier run: listed in a manifest, and its files
+     * still hash to the listed fingerprint.
+     */
+    @Override
+    public boolean isDone(String id) {
+        String sha = listed.get(id);
+        if (sha == null) {
+            return false;
+        }
+        if (sha.isEmpty()) {
+            return true;
+        }
+        Path[] f = files(id);
+        return Files.isRegularFile(f[0]) && Files.isRegularFile(f[1]) && Files.isRegularFile(f[2]) && sha.equals(sha256(f));
+    }
+
+    /** Samples listed as done (their files are checked by {@link #isDone}). */
     public int completed() {
-        return done.size();
+        return listed.size();
+    }
+
+    /** The image, labelTrainIds and labelIds files of sample {@code id}. */
+    public Path[] files(String id) {
+        String stem = city + "_" + id;
+        Path labels = root.resolve("gtFine").resolve(split).resolve(city);
+        return new Path[] {root.resolve("leftImg8bit").resolve(split).resolve(city).resolve(stem + "_leftImg8bit.png"),
+            labels.resolve(stem + "_gtFine_labelTrainIds.png"), labels.resolve(stem + "_gtFine_labelIds.png")};
+    }
+
+    /** SHA-256 (hex) of the files' bytes, one after the other. */
+    public static String sha256(Path... files) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (Path f : files) {
+                d.update(Files.readAllBytes(f));
+            }
+            return HexFormat.of().formatHex(d.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Ids look like Cityscapes' {@code SEQ_FRAME}: {@code 000000_000042} for sample 42. */
@@ -89,25 +168,25 @@ public final class CityscapesWriter {
      * Writes one sample: the image, its trainId map (0–18, 255) as labelTrainIds and labelIds, then the manifest line
      * with {@code meta} (source mask, seed, prompt, model ids …).
      */
+    @Override
     public void write(String id, BufferedImage image, int[][] trainIds, Map<String, String> meta) {
         if (trainIds.length != image.getHeight() || trainIds[0].length != image.getWidth()) {
             throw new IllegalArgumentException(id + ": label " + trainIds[0].length + "x" + trainIds.length
                     + " does not match image " + image.getWidth() + "x" + image.getHeight());
         }
-        String stem = city + "_" + id;
-        Path img = root.resolve("leftImg8bit").resolve(split).resolve(city).resolve(stem + "_leftImg8bit.png");
-        Path lt = root.resolve("gtFine").resolve(split).resolve(city).resolve(stem + "_gtFine_labelTrainIds.png");
-        Path li = root.resolve("gtFine").resolve(split).resolve(city).resolve(stem + "_gtFine_labelIds.png");
-        Images.write(grey(trainIds, false), lt);
-        Images.write(grey(trainIds, true), li);
-        Images.write(image, img);
+        Path[] f = files(id);
+        Images.write(grey(trainIds, false), f[1]);
+        Images.write(grey(trainIds, true), f[2]);
+        Images.write(image, f[0]);
+        String sha = sha256(f);
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("id", id);
-        n.put("image", root.relativize(img).toString());
-        n.put("label", root.relativize(lt).toString());
+        n.put("image", root.relativize(f[0]).toString());
+        n.put("label", root.relativize(f[1]).toString());
         meta.forEach(n::put);
+        n.put("files_sha256", sha);
         appendLine(n.toString());
-        done.add(id);
+        listed.put(id, sha);
     }
 
     private void appendLine(String line) {

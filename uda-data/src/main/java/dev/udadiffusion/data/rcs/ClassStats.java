@@ -18,7 +18,7 @@ import java.util.Map;
  * Per-file pixel counts per trainId on full-resolution labels, as DAFormer's {@code save_class_stats} writes them
  * ({@code sample_class_stats.json}: a list of {"0": count, …, "file": path}, counts &gt; 0 only).
  */
-public record ClassStats(String file, long[] counts) {
+public record ClassStats(String file, long[] counts) implements java.io.Serializable {
 
     public ClassStats {
         counts = counts.clone();
