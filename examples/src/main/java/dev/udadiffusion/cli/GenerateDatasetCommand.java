@@ -135,15 +135,9 @@ final class GenerateDatasetCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--size " + e.getMessage());
             }
-            Map<String, String> models = new LinkedHashMap<>();
-            Path unetWeights = unet != null ? unet : Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
             o.println("fingerprinting the U-Net and ControlNet weights (SHA-256) for the manifest");
             o.flush();
-            models.put("model", model.toAbsolutePath().toString());
-            models.put("unet", unetWeights.toAbsolutePath().toString());
-            models.put("unet_sha256", Fingerprints.sha256(unetWeights));
-            models.put("controlnet", controlnet.toAbsolutePath().toString());
-            models.put("controlnet_sha256", Fingerprints.sha256(controlnet));
+            Map<String, String> models = LabeledDatasetGenerator.modelRecord(model, unet, controlnet);
             Progress bar = new Progress(o, "generate", count);
             LabeledDatasetGenerator.Report r = LabeledDatasetGenerator.run(pipe, cn, masks, out, opts, models,
                     (done, total, id, prompt) -> bar.update(done, id), acceptor);

@@ -4,6 +4,7 @@ import dev.udadiffusion.controlnet.ControlNetHook;
 import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.SegmentationConditioning;
 import dev.udadiffusion.core.image.Images;
+import dev.udadiffusion.core.io.Fingerprints;
 import dev.udadiffusion.core.random.Rng;
 import dev.udadiffusion.data.io.CityscapesWriter;
 import dev.udadiffusion.data.io.Datasets;
@@ -98,6 +99,22 @@ public final class LabeledDatasetGenerator {
         if (!images.isEmpty()) {
             SampleGrid.write(out.resolve("samples_grid.png"), masks, images);
         }
+    }
+
+    /**
+     * The models entries of a manifest line: the base model, the U-Net generated with (the model's own when
+     * {@code unet} is null) and the ControlNet, each by absolute path and the U-Net and ControlNet by SHA-256
+     * ({@link Fingerprints}), so a resumed run can tell whether the weights changed even if they moved.
+     */
+    public static Map<String, String> modelRecord(Path model, Path unet, Path controlNet) {
+        Path unetWeights = unet != null ? unet : Files.isDirectory(model.resolve("unet")) ? model.resolve("unet") : model;
+        Map<String, String> models = new LinkedHashMap<>();
+        models.put("model", model.toAbsolutePath().toString());
+        models.put("unet", unetWeights.toAbsolutePath().toString());
+        models.put("unet_sha256", Fingerprints.sha256(unetWeights));
+        models.put("controlnet", controlNet.toAbsolutePath().toString());
+        models.put("controlnet_sha256", Fingerprints.sha256(controlNet));
+        return models;
     }
 
     /** Checks an output folder against the settings and models before anything is written (see {@link #run}). */

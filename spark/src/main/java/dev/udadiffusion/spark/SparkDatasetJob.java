@@ -1,0 +1,132 @@
+package dev.udadiffusion.spark;
+
+import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.data.io.Datasets;
+import dev.udadiffusion.data.rcs.ClassStats;
+import dev.udadiffusion.data.rcs.DatasetStats;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import scala.Tuple2;
+
+/**
+ * The labeled-data generator ({@code udadiff generate-dataset}) as a Spark job. The driver checks the output folder
+ * against the settings (as a single-machine run does), computes the masks' class statistics once, writes
+ * {@code generation.json}, and splits the sample indices into partitions of whole batch groups. Each task loads the
+ * pipeline once and generates its range ({@link PartitionTask}); every sample depends only on (seed, index), so the
+ * partitioning changes nothing. The driver then merges the tasks' manifests into {@code manifest.jsonl} in index
+ * order and writes the final {@code generation.json} and {@code samples_grid.png}: the folder is byte for byte what
+ * one machine would have written. A failed or killed job is completed by running it again with the same arguments.
+ */
+public final class SparkDatasetJob {
+
+    /** What the job did, summed over partitions. */
+    public record Report(int written, int resumed, long refinements, long[] timesSampled, int partitions, Path manifest) {
+    }
+
+    private SparkDatasetJob() {
+    }
+
+    /**
+     * Runs the job on {@code sc}; progress lines (one per finished or failed task) go to {@code log}.
+     *
+     * @param models the manifest's model entries ({@link LabeledDatasetGenerator#modelRecord}), computed by the caller
+     */
+    public static Report run(JavaSparkContext sc, GenerationJobSpec spec, Map<String, String> models, PrintWriter log) {
+        Configuration conf = sc.hadoopConfiguration();
+        Map<String, String> hadoop = new LinkedHashMap<>();
+        for (Tuple2<String, String> kv : sc.getConf().getAllWithPrefix("spark.hadoop.")) {
+            hadoop.put(kv._1(), kv._2());
+        }
+        Path out = Locations.local(spec.out(), conf);
+        var o = spec.options();
+        LabeledDatasetGenerator.requireSameSettings(out, o, models);
+        Datasets.Listing masks = Datasets.open(Locations.local(spec.sourceLabels(), conf), Datasets.Layout.parse(spec.layout()),
+                spec.split(), Datasets.Policy.ERROR, false).withUnknownToIgnore(spec.unknownToIgnore());
+        List<ClassStats> stats = o.rcs().temperature() > 0 ? DatasetStats.of(masks, out.resolve(".source-mask-stats")) : null;
+        LabeledDatasetGenerator.Plan plan = LabeledDatasetGenerator.Plan.of(masks, o, stats);
+        long[] times = plan.timesSampled(0, o.count());
+        LabeledDatasetGenerator.recordSettings(out, o, models, times);
+        // samples already there before the job: what generation.json calls resumed (a retried task's skips are not)
+        java.util.Set<String> before = doneBefore(out, o);
+        int wanted = spec.partitions() > 0 ? spec.partitions() : 4 * sc.defaultParallelism();
+        List<SampleRange> ranges = SampleRange.split(o.count(), o.batch(), wanted);
+        log.printf(Locale.ROOT, "spark: %d samples in %d partitions (batch groups of %d) on %s%n", o.count(), ranges.size(),
+                o.batch(), sc.master());
+        log.flush();
+        AtomicInteger finished = new AtomicInteger();
+        SparkListener progress = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd e) {
+                if (e.taskInfo().successful()) {
+                    log.printf(Locale.ROOT, "spark: partition %d done (%d/%d)%n", e.taskInfo().partitionId(),
+                            finished.incrementAndGet(), ranges.size());
+                } else {
+                    String why = e.reason() instanceof org.apache.spark.TaskFailedReason f ? f.toErrorString().lines().findFirst().orElse("") : String.valueOf(e.reason());
+                    log.printf(Locale.ROOT, "spark: partition %d, attempt %d failed (%s); Spark retries it up to "
+                            + "spark.task.maxFailures%n", e.taskInfo().partitionId(), e.taskInfo().attemptNumber(), why);
+                }
+                log.flush();
+            }
+        };
+        sc.sc().addSparkListener(progress);
+        List<PartitionReport> reports;
+        try {
+            LinkedHashMap<String, String> entries = new LinkedHashMap<>(models); // serializable, order kept
+            reports = sc.parallelize(ranges, ranges.size())
+                    .map(r -> PartitionTask.run(spec, entries, stats, r, TaskContext.get().attemptNumber(), hadoop))
+                    .collect();
+        } finally {
+            sc.sc().removeSparkListener(progress);
+        }
+        for (PartitionReport r : reports) {
+            log.printf(Locale.ROOT, "spark: partition %d (samples %d-%d): %d written, %d already there, %.1f s (attempt %d)%n",
+                    r.partition(), ranges.get(r.partition()).from(), ranges.get(r.partition()).to() - 1, r.written(),
+                    r.resumed(), r.millis() / 1000.0, r.attempt());
+        }
+        log.flush();
+        ManifestMerge.merge(out, o.count());
+        // counted from the manifest, not from the tasks: a failed attempt's samples are in the set but not in a report
+        long refinements = 0;
+        for (var e : dev.udadiffusion.data.io.CityscapesWriter.readManifest(out.resolve("manifest.jsonl")).entrySet()) {
+            if (!before.contains(e.getKey()) && e.getKey().compareTo(dev.udadiffusion.data.io.CityscapesWriter.id(o.count())) < 0) {
+                refinements += e.getValue().path("scr_refined").asLong(0);
+            }
+        }
+        int written = o.count() - before.size();
+        LabeledDatasetGenerator.finish(out, o, models, times, before.size(), written, refinements);
+        return new Report(written, before.size(), refinements, times, ranges.size(), out.resolve("manifest.jsonl"));
+    }
+
+    /** The ids of samples 0 … count−1 listed by the manifest or a task manifest with intact files. */
+    static java.util.Set<String> doneBefore(Path out, dev.udadiffusion.controlnet.generate.LabeledDatasetOptions o) {
+        List<Path> manifests = new ArrayList<>();
+        Path parts = PartitionTask.partsDir(out);
+        if (java.nio.file.Files.isDirectory(parts)) {
+            try (var s = java.nio.file.Files.list(parts)) {
+                s.filter(p -> p.toString().endsWith(".jsonl")).sorted().forEach(manifests::add);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(parts + ": " + e.getMessage(), e);
+            }
+        }
+        var w = new dev.udadiffusion.data.io.CityscapesWriter(out, o.split(), o.city(), out.resolve("manifest.jsonl"), manifests);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < o.count(); i++) {
+            String id = dev.udadiffusion.data.io.CityscapesWriter.id(i);
+            if (w.isDone(id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+}
