@@ -32,22 +32,22 @@ import picocli.CommandLine;
 final class GenerateDatasetCommand implements Callable<Integer> {
 
     @Option(names = "--source-labels", required = true, description = "source dataset root whose labels are the masks (GTA5 or Cityscapes layout)")
-    Path sourceLabels;
+    String sourceLabels;
 
     @CommandLine.Mixin
     LayoutOptions layout;
 
     @Option(names = "--model", required = true, description = "base SD folder or single file (VAE, text encoder, tokenizer, scheduler)")
-    Path model;
+    String model;
 
     @Option(names = "--tokenizer", description = "tokenizer folder (needed with a single-file checkpoint)")
-    Path tokenizer;
+    String tokenizer;
 
     @Option(names = "--unet", description = "the U-Net to generate with (U-Net swap; default: the model's)")
-    Path unet;
+    String unet;
 
     @Option(names = "--controlnet", required = true, description = "mask ControlNet folder (trained next to the source U-Net)")
-    Path controlnet;
+    String controlnet;
 
     @Range(min = 1, max = 10_000_000)
     @Option(names = "--count", required = true, description = "samples to generate")
@@ -109,6 +109,16 @@ final class GenerateDatasetCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true, description = "output root (Cityscapes layout)")
     Path out;
 
+    @Option(names = "--spark", paramLabel = "MASTER", description = "generate with Apache Spark: local[N], spark://HOST:PORT, "
+            + "or 'submit' under spark-submit (its --master); the result is byte for byte the single-machine one; inputs may "
+            + "be hdfs:// or s3a:// URIs, the output a folder all executors share (spark/README.md)")
+    String spark;
+
+    @Range(min = 0, max = 1_000_000)
+    @Option(names = "--partitions", defaultValue = "0", description = "with --spark: partitions, each whole batch groups "
+            + "(default: 4 per core of the cluster)")
+    int partitions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -120,11 +130,23 @@ final class GenerateDatasetCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--size " + size + ": both sides must be multiples "
                     + "of 8 (the VAE's factor)");
         }
-        Datasets.Listing masks = layout.open(sourceLabels, Datasets.Policy.ERROR, false, "train");
-        o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
         LabeledDatasetOptions opts = LabeledDatasetOptions.builder(count).seed(seed).sampling(new LabeledDatasetOptions.Sampling(
                 wh[0], wh[1], steps, guidance, controlScale, prompt, guessMode)).rcs(rcs, rcsMinPixels)
                 .scr(scr > 0 ? new SmallComponentsRefinement.Options(scr, scrMax, 3.0, 2) : null).batch(batch).build();
+        if (spark != null) {
+            if (scrAccept != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--scr-accept is not available with --spark "
+                        + "(each task would need the segmenter too); run without it, or on one machine");
+            }
+            return SparkGeneration.run(this, opts, o);
+        }
+        Path sourceLabels = Path.of(this.sourceLabels);
+        Path model = Path.of(this.model);
+        Path tokenizer = this.tokenizer == null ? null : Path.of(this.tokenizer);
+        Path unet = this.unet == null ? null : Path.of(this.unet);
+        Path controlnet = Path.of(this.controlnet);
+        Datasets.Listing masks = layout.open(sourceLabels, Datasets.Policy.ERROR, false, "train");
+        o.printf("masks: %s, %d label maps%n", masks.name(), masks.samples().size());
         StableDiffusion.Options so = StableDiffusion.Options.defaults().withTokenizer(tokenizer).withUnet(unet);
         try (StableDiffusion sd = StableDiffusion.load(model, so); ControlNetModel cn = ControlNetModel.load(controlnet);
                 SegformerModel judge = scrAccept == null ? null : SegformerModel.load(scrAccept)) {

@@ -52,7 +52,10 @@ public final class Udadiff implements Runnable {
         CommandLine cl = commandLine();
         // numeric options are checked against their @Range before any command does work or writes a file
         cl.setExecutionStrategy(parsed -> {
-            OptionRanges.check(parsed);
+            if (!helpRequested(parsed)) {
+                // (--help with a required number left out would otherwise fail the check on its default 0)
+                OptionRanges.check(parsed);
+            }
             return new CommandLine.RunLast().execute(parsed);
         });
         cl.setParameterExceptionHandler(Udadiff::usageError);
@@ -115,5 +118,14 @@ public final class Udadiff implements Runnable {
             String v = Udadiff.class.getPackage().getImplementationVersion();
             return new String[] {"udadiff " + (v == null ? "(development build)" : v)};
         }
+    }
+
+    private static boolean helpRequested(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                return true;
+            }
+        }
+        return false;
     }
 }
