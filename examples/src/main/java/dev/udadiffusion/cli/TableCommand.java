@@ -1,6 +1,7 @@
 package dev.udadiffusion.cli;
 
 import dev.udadiffusion.experiments.demo.DemoOptions;
+import dev.udadiffusion.experiments.tables.Table43;
 import dev.udadiffusion.experiments.tables.Table44;
 import dev.udadiffusion.experiments.tables.Table45;
 import dev.udadiffusion.experiments.tables.ThesisNumbers;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "table", mixinStandardHelpOptions = true,
         description = {"Reproduce a table of the thesis and write OUT/tableID.md beside the thesis's numbers. On the toy "
                 + "world with the shipped zoo by default (minutes on a laptop, resumable); with --source/--target/"
-                + "--generated on GTA5, Cityscapes and a generated set at the thesis's settings. Tables: 4.5 (DAFormer "
-                + "self-training on the generated set), 4.4 (RCS and SCR ablation of the generator; toy world only so far)."})
+                + "--generated on GTA5, Cityscapes and a generated set at the thesis's settings. Tables: 4.3 (source against "
+                + "generated, per class), 4.4 (RCS and SCR ablation of the generator; toy world only so far), 4.5 (DAFormer "
+                + "self-training on the generated set)."})
 final class TableCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "table number: ${COMPLETION-CANDIDATES}", completionCandidates = Ids.class)
@@ -85,7 +87,7 @@ final class TableCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("table-" + id);
         boolean real = source != null || target != null || generated != null || backbone != null;
         Path md;
-        if (real && !id.equals("4.5")) {
+        if (real && id.equals("4.4")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "table " + id + ": only the toy-world mode is built "
                     + "(drop --source/--target/--generated/--imnet-backbone)");
         }
@@ -94,7 +96,8 @@ final class TableCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "real data needs --source, --target, "
                         + "--generated and --imnet-backbone together");
             }
-            md = Table45.real(new Table45.RealData(source, target, generated, backbone, steps), dir, new ConsoleLog(o));
+            Table45.RealData data = new Table45.RealData(source, target, generated, backbone, steps);
+            md = id.equals("4.3") ? Table43.real(data, dir, new ConsoleLog(o)) : Table45.real(data, dir, new ConsoleLog(o));
         } else {
             CliArgs.requireZoo(spec, zoo);
             DemoOptions.Budget budget = quick ? DemoOptions.Budget.QUICK : DemoOptions.Budget.STANDARD;
@@ -105,8 +108,12 @@ final class TableCommand implements Callable<Integer> {
                 budget = budget.withCount(count);
             }
             DemoOptions d = DemoOptions.standard(zoo, dir).withSeeds(seeds).withBudget(budget).withJobs(jobs != null ? jobs : 0);
-            md = id.equals("4.4") ? Table44.toy(d, CliArgs.asTyped(spec), new ConsoleLog(o))
-                    : Table45.toy(d, CliArgs.asTyped(spec), new ConsoleLog(o));
+            String command = CliArgs.asTyped(spec);
+            md = switch (id) {
+                case "4.3" -> Table43.toy(d, command, new ConsoleLog(o));
+                case "4.4" -> Table44.toy(d, command, new ConsoleLog(o));
+                default -> Table45.toy(d, command, new ConsoleLog(o));
+            };
         }
         o.println();
         try {

@@ -52,7 +52,7 @@ class Table45Test {
     }
 
     /** Road below, sky above (labels as the layout stores them; 4,096 pixels each, above RCS's 3,000), noisy colours. */
-    private static void pair(Path image, Path label, int roadId, int skyId, Random r) throws Exception {
+    static void pair(Path image, Path label, int roadId, int skyId, Random r) throws Exception {
         BufferedImage img = new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB);
         int[][] lab = new int[64][128];
         for (int y = 0; y < 64; y++) {
@@ -93,6 +93,27 @@ class Table45Test {
      */
     @Test
     void theRealDataRecipeRunsEndToEndOnTinyFolders(@TempDir Path dir) throws Exception {
+        Table45.RealData data = tinyRealData(dir);
+        Path out = dir.resolve("table");
+        Path md = Table45.real(data, out, ExperimentLog.silent());
+        String t = Files.readString(md);
+        assertTrue(t.contains("| ours: generated |") && t.contains("| ours: generated + self-training |")
+                && t.contains("| ours: source + self-training |"), t);
+        assertTrue(t.contains("2 iterations per row"), t);
+        for (String row : List.of("generated", "generated-self-training", "source-self-training")) {
+            assertTrue(Files.isRegularFile(out.resolve(row + "/segformer/model.safetensors")), row);
+            assertTrue(Files.isRegularFile(out.resolve(row + "/iou.csv")), row);
+        }
+        assertEquals("step,loss,lr,grad_norm,loss_source,loss_mix",
+                Files.readAllLines(out.resolve("source-self-training/loss.csv")).get(0));
+        assertTrue(Files.isRegularFile(out.resolve("generated-self-training/teacher/model.safetensors")));
+    }
+
+    /**
+     * GTA5, Cityscapes and generated folders of two tiny pairs each in their real layouts, with the tiny SegFormer's
+     * encoder as the "ImageNet" backbone and two iterations per row.
+     */
+    static Table45.RealData tinyRealData(Path dir) throws Exception {
         Random r = new Random(5);
         Path gta = dir.resolve("gta5");
         Path cs = dir.resolve("cityscapes");
@@ -114,18 +135,6 @@ class Table45Test {
         }
         SafetensorsWriter.write(mit, encoder, Map.of("format", "pt"));
         SegformerConfig cfg = Configs.read(fx.resolve("config.json"), SegformerConfig.class);
-        Path out = dir.resolve("table");
-        Path md = Table45.real(new Table45.RealData(gta, cs, gen, mit, cfg, 2), out, ExperimentLog.silent());
-        String t = Files.readString(md);
-        assertTrue(t.contains("| ours: generated |") && t.contains("| ours: generated + self-training |")
-                && t.contains("| ours: source + self-training |"), t);
-        assertTrue(t.contains("2 iterations per row"), t);
-        for (String row : List.of("generated", "generated-self-training", "source-self-training")) {
-            assertTrue(Files.isRegularFile(out.resolve(row + "/segformer/model.safetensors")), row);
-            assertTrue(Files.isRegularFile(out.resolve(row + "/iou.csv")), row);
-        }
-        assertEquals("step,loss,lr,grad_norm,loss_source,loss_mix",
-                Files.readAllLines(out.resolve("source-self-training/loss.csv")).get(0));
-        assertTrue(Files.isRegularFile(out.resolve("generated-self-training/teacher/model.safetensors")));
+        return new Table45.RealData(gta, cs, gen, mit, cfg, 2);
     }
 }

@@ -1,0 +1,48 @@
+package dev.udadiffusion.experiments.tables;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.udadiffusion.experiments.ExperimentLog;
+import dev.udadiffusion.experiments.demo.DemoReport;
+import dev.udadiffusion.experiments.demo.DemoReportTest;
+import dev.udadiffusion.segformer.eval.ConfusionMatrix;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Table43Test {
+
+    @Test
+    void theTableHasTheThesisRowsOursAndTheGeneratedRowAgainstTheSource(@TempDir Path dir) throws Exception {
+        Map<String, List<ConfusionMatrix>> r = new LinkedHashMap<>();
+        r.put("source", List.of(DemoReportTest.cm(4), DemoReportTest.cm(5), DemoReportTest.cm(6)));
+        r.put("source + photometric aug.", List.of(DemoReportTest.cm(3), DemoReportTest.cm(4), DemoReportTest.cm(4)));
+        r.put("generated", List.of(DemoReportTest.cm(3), DemoReportTest.cm(3), DemoReportTest.cm(4)));
+        r.put("target (oracle)", List.of(DemoReportTest.cm(0), DemoReportTest.cm(1), DemoReportTest.cm(0)));
+        Path md = dir.resolve("table4.3.md");
+        Table43.write(md, new DemoReport(r), "test rows", 0.5);
+        String t = Files.readString(md);
+        assertTrue(t.startsWith("# Table 4.3 (thesis §4.3.2)"), t);
+        assertTrue(t.contains("| thesis: GTA5 | 65.0 | 19.8 | 85.5 |") && t.contains("| 47.7 |"), t);
+        assertTrue(t.contains("| thesis: Ours | 93.0 | 57.3 |") && t.contains("| 51.1 |"), t);
+        assertTrue(t.contains("| ours: generated |") && t.contains("| ours: target (oracle) |"), t);
+        assertTrue(t.contains("- generated against source: +") && t.contains("ahead on 3 of 3 seeds"), t);
+        assertEquals(20, ThesisNumbers.TABLE_4_3.rows().get("GTA5").length);
+    }
+
+    @Test
+    void theRealDataRecipeTrainsBothRowsOnTinyFolders(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("table");
+        String t = Files.readString(Table43.real(Table45Test.tinyRealData(dir), out, ExperimentLog.silent()));
+        assertTrue(t.contains("| ours: source |") && t.contains("| ours: generated |") && t.contains("2 iterations per row"), t);
+        for (String row : List.of("source", "generated")) {
+            assertTrue(Files.isRegularFile(out.resolve(row + "/segformer/model.safetensors")), row);
+            assertTrue(Files.isRegularFile(out.resolve(row + "/iou.csv")), row);
+        }
+    }
+}
