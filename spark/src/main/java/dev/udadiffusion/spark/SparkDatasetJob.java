@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
@@ -35,6 +36,49 @@ public final class SparkDatasetJob {
     }
 
     private SparkDatasetJob() {
+    }
+
+    /**
+     * Runs the job on a Spark context of its own: {@code master} is a master URL ({@code local[4]},
+     * {@code spark://host:7077}, …) or {@code submit} for the one spark-submit set. The manifest's model entries are
+     * computed here ({@link #modelRecord}).
+     */
+    public static Report run(String master, GenerationJobSpec spec, PrintWriter log) {
+        SparkConf conf = new SparkConf().setAppName("udadiff generate-dataset");
+        if (!master.equals("submit")) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            throw new IllegalArgumentException("--spark submit: no spark.master is set; start the command with "
+                    + "spark-submit --master …, or name the master, e.g. local[4]");
+        }
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            log.println("fingerprinting the U-Net and ControlNet weights (SHA-256) for the manifest");
+            log.flush();
+            return run(sc, spec, modelRecord(spec, sc.hadoopConfiguration()), log);
+        }
+    }
+
+    /**
+     * The manifest's model entries, as a single-machine run records them ({@link LabeledDatasetGenerator#modelRecord}),
+     * except that remote inputs are named by their URI rather than the local cache path they were copied to.
+     */
+    public static Map<String, String> modelRecord(GenerationJobSpec spec, Configuration conf) {
+        Path model = Locations.local(spec.model(), conf);
+        Map<String, String> models = LabeledDatasetGenerator.modelRecord(model,
+                spec.unet() == null ? null : Locations.local(spec.unet(), conf), Locations.local(spec.controlNet(), conf));
+        if (!Locations.isLocal(spec.model())) {
+            models.put("model", spec.model());
+            if (spec.unet() == null) {
+                models.put("unet", java.nio.file.Files.isDirectory(model.resolve("unet")) ? spec.model() + "/unet" : spec.model());
+            }
+        }
+        if (spec.unet() != null && !Locations.isLocal(spec.unet())) {
+            models.put("unet", spec.unet());
+        }
+        if (!Locations.isLocal(spec.controlNet())) {
+            models.put("controlnet", spec.controlNet());
+        }
+        return models;
     }
 
     /**

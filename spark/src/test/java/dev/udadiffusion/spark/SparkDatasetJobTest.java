@@ -23,9 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +43,6 @@ class SparkDatasetJobTest {
     static Path source;
     static Path reference;
     static Map<String, String> models;
-    static JavaSparkContext sc;
 
     static LabeledDatasetOptions options() {
         return LabeledDatasetOptions.builder(10).seed(3).size(128, 64).steps(2).guidance(2.0).rcs(0.01, 20)
@@ -71,16 +67,9 @@ class SparkDatasetJobTest {
             LabeledDatasetGenerator.run(s.pipeline(null), c, masks, reference, options(), models, null);
         }
         System.out.printf("single machine: %.1f s for 10 samples (models loaded once)%n", (System.nanoTime() - t0) / 1e9);
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,3]").setAppName("SparkDatasetJobTest")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (sc != null) {
-            sc.stop();
-        }
+        System.setProperty("spark.ui.enabled", "false");
+        System.setProperty("spark.driver.host", "127.0.0.1");
+        System.setProperty("spark.driver.bindAddress", "127.0.0.1");
     }
 
     @AfterEach
@@ -88,8 +77,9 @@ class SparkDatasetJobTest {
         PartitionTask.fault = null;
     }
 
+    /** The job on a context of its own, as the command line runs it ({@code local[2,3]}: a task is tried 3 times). */
     static SparkDatasetJob.Report run(Path out, StringWriter log) {
-        return SparkDatasetJob.run(sc, spec(out, options()), models, new PrintWriter(log, true));
+        return SparkDatasetJob.run("local[2,3]", spec(out, options()), new PrintWriter(log, true));
     }
 
     /** Every file under the folder (the class-statistics cache aside), by relative path. */
@@ -137,15 +127,17 @@ class SparkDatasetJobTest {
         System.out.printf("spark local[2,3]: %.1f s for 10 samples in 3 partitions%n%s", (System.nanoTime() - t0) / 1e9, log);
         assertEquals(10, r.written());
         assertEquals(3, r.partitions());
-        assertTrue(log.toString().contains("10 samples in 3 partitions (batch groups of 2)"), log.toString());
+        assertTrue(log.toString().contains("10 samples in 3 partitions (batch groups of 2) on local[2,3]"), log.toString());
+        assertEquals(models, SparkDatasetJob.modelRecord(spec(dir.resolve("clean"), options()),
+                new org.apache.hadoop.conf.Configuration()), "the single machine's model entries");
         assertTrue(log.toString().contains("partition 2 (samples 6-9): 4 written, 0 already there"), log.toString());
         assertSameAsSingleMachine(dir.resolve("clean"), -1);
         // rerun: nothing to do, nothing changes; other settings in the same folder are refused before any task
         assertEquals(10, run(dir.resolve("clean"), new StringWriter()).resumed());
         assertSameAsSingleMachine(dir.resolve("clean"), 10);
         LabeledDatasetOptions louder = options().toBuilder().controlScale(1.5).build();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SparkDatasetJob.run(sc,
-                spec(dir.resolve("clean"), louder), models, new PrintWriter(new StringWriter())));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SparkDatasetJob.run("local[2]",
+                spec(dir.resolve("clean"), louder), new PrintWriter(new StringWriter())));
         assertTrue(e.getMessage().contains("control_scale 1.0 (now 1.5)"), e.getMessage());
     }
 
