@@ -49,7 +49,13 @@ public final class Locations {
     }
 
     /** Copies {@code uri} (a file or a folder tree) under {@code cache} unless an identical copy is there. */
-    static synchronized Path fetch(URI uri, Configuration conf, Path cache) {
+    static synchronized Path fetch(URI given, Configuration conf, Path cache) {
+        // a folder URI may end with '/': its name is that of the last non-empty segment
+        String text = given.toString();
+        while (text.endsWith("/") && !text.endsWith(":/") && !text.endsWith("://")) {
+            text = text.substring(0, text.length() - 1);
+        }
+        URI uri = URI.create(text);
         try {
             FileSystem fs = FileSystem.get(uri, conf);
             org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri);

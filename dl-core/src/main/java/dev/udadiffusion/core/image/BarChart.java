@@ -19,12 +19,18 @@ public final class BarChart {
      * @param logScale plot log10 of the values (frequencies span orders of magnitude)
      */
     public static void write(Path png, String title, List<String> labels, double[] values, int[][] colors, boolean logScale) {
+        write(png, title, labels, values, colors, logScale, 36);
+    }
+
+    /** As above with bars {@code barW} pixels apart (narrow bars for grouped charts of many rows). */
+    public static void write(Path png, String title, List<String> labels, double[] values, int[][] colors, boolean logScale,
+            int barW) {
         int n = values.length;
-        int barW = 36;
+        int inset = barW >= 20 ? 4 : 1;
         int l = 70;
         int t = 40;
         int b = 120;
-        int w = l + n * barW + 30;
+        int w = Math.max(l + n * barW + 30, l + 7 * title.length()); // room for the title
         int h = 460;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = Canvas.begin(img, title, l);
@@ -46,9 +52,9 @@ public final class BarChart {
             int bh = (int) Math.round((v[i] - base) / (top - base) * ph);
             int x = l + i * barW;
             g.setColor(colors == null ? new Color(70, 130, 180) : new Color(colors[i][0], colors[i][1], colors[i][2]));
-            g.fillRect(x + 4, t + ph - bh, barW - 8, bh);
+            g.fillRect(x + inset, t + ph - bh, barW - 2 * inset, bh);
             g.setColor(Color.BLACK);
-            g.drawRect(x + 4, t + ph - bh, barW - 8, bh);
+            g.drawRect(x + inset, t + ph - bh, barW - 2 * inset, bh);
             AffineTransform old = g.getTransform();
             g.rotate(Math.toRadians(60), x + 8, t + ph + 12);
             g.drawString(labels.get(i), x + 8, t + ph + 12);

@@ -1,7 +1,7 @@
 package dev.udadiffusion.experiments.demo;
 
 /** The demo report's Markdown as a self-contained HTML page (headings, tables, images, lists, code, paragraphs). */
-final class ReportHtml {
+public final class ReportHtml {
 
     private ReportHtml() {
     }
@@ -16,7 +16,7 @@ final class ReportHtml {
             + "document.body.dataset.images=(all.length-bad.length)+' loaded, '+bad.length+' missing';});</script>\n";
 
     /** A minimal Markdown-to-HTML rendering of the report (headings, tables, images, lists, code, paragraphs). */
-    static String render(String md) {
+    public static String render(String md) {
         StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<title>uda-diffusion demo report</title><style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;"
                 + "padding:0 1em}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;"

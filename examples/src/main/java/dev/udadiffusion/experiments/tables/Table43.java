@@ -1,6 +1,5 @@
 package dev.udadiffusion.experiments.tables;
 
-import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.experiments.ExperimentLog;
 import dev.udadiffusion.experiments.demo.Demo;
@@ -67,6 +66,6 @@ public final class Table43 {
                 : "(no source and generated rows)\n");
         b.append("\n'–' marks a class absent from truth and prediction alike. Ours: ").append(what)
                 .append(String.format(Locale.ROOT, "; %.1f min.%n", minutes));
-        AtomicFiles.writeString(md, b.toString());
+        TableOutput.write(md, b.toString(), ThesisNumbers.TABLE_4_3, ours);
     }
 }

@@ -1,6 +1,5 @@
 package dev.udadiffusion.experiments.tables;
 
-import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.experiments.ExperimentLog;
 import dev.udadiffusion.experiments.demo.Demo;
 import dev.udadiffusion.experiments.demo.DemoOptions;
@@ -66,6 +65,6 @@ public final class Table44 {
         }
         b.append("\nThe thesis: RCS +3.8, SCR a further +3.5. Ours: ").append(what)
                 .append(String.format(Locale.ROOT, "; %.1f min.%n", minutes));
-        AtomicFiles.writeString(md, b.toString());
+        TableOutput.write(md, b.toString(), ThesisNumbers.TABLE_4_4, ours);
     }
 }

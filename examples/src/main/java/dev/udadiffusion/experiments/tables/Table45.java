@@ -2,7 +2,6 @@ package dev.udadiffusion.experiments.tables;
 
 import dev.udadiffusion.core.train.TrainingLoop;
 import dev.udadiffusion.data.io.Datasets;
-import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.experiments.ExperimentLog;
 import dev.udadiffusion.experiments.demo.Demo;
 import dev.udadiffusion.experiments.demo.DemoOptions;
@@ -126,7 +125,7 @@ public final class Table45 {
         b.append(lines.isEmpty() ? "(no baseline rows)\n" : String.join("\n", lines) + "\n");
         b.append("\n'–' marks a class absent from truth and prediction alike. Ours: ").append(what)
                 .append(String.format(Locale.ROOT, "; %.1f min.%n", minutes));
-        AtomicFiles.writeString(md, b.toString());
+        TableOutput.write(md, b.toString(), ThesisNumbers.TABLE_4_5, ours);
     }
 
     /** The title, the thesis's per-class rows and ours (mean over seeds per class, mIoU mean ± std) as one table. */

@@ -33,6 +33,11 @@ class Table43Test {
         assertTrue(t.contains("| ours: generated |") && t.contains("| ours: target (oracle) |"), t);
         assertTrue(t.contains("- generated against source: +") && t.contains("ahead on 3 of 3 seeds"), t);
         assertEquals(20, ThesisNumbers.TABLE_4_3.rows().get("GTA5").length);
+        // the same page as HTML, with the chart of the thesis's rows beside ours
+        assertTrue(t.contains("![thesis (grey) and ours (colour)](table4.3.png)"), t);
+        assertTrue(Files.size(dir.resolve("table4.3.png")) > 1000);
+        String html = Files.readString(dir.resolve("table4.3.html"));
+        assertTrue(html.contains("<img") && html.contains("table4.3.png") && html.contains("<table"), html);
     }
 
     @Test
