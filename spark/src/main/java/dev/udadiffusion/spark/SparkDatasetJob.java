@@ -1,16 +1,23 @@
 package dev.udadiffusion.spark;
 
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
+import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
+import dev.udadiffusion.data.io.CityscapesWriter;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.rcs.ClassStats;
 import dev.udadiffusion.data.rcs.DatasetStats;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
@@ -69,7 +76,7 @@ public final class SparkDatasetJob {
         if (!Locations.isLocal(spec.model())) {
             models.put("model", spec.model());
             if (spec.unet() == null) {
-                models.put("unet", java.nio.file.Files.isDirectory(model.resolve("unet")) ? spec.model() + "/unet" : spec.model());
+                models.put("unet", Files.isDirectory(model.resolve("unet")) ? spec.model() + "/unet" : spec.model());
             }
         }
         if (spec.unet() != null && !Locations.isLocal(spec.unet())) {
@@ -102,7 +109,7 @@ public final class SparkDatasetJob {
         long[] times = plan.timesSampled(0, o.count());
         LabeledDatasetGenerator.recordSettings(out, o, models, times);
         // samples already there before the job: what generation.json calls resumed (a retried task's skips are not)
-        java.util.Set<String> before = doneBefore(out, o);
+        Set<String> before = doneBefore(out, o);
         int wanted = spec.partitions() > 0 ? spec.partitions() : 4 * sc.defaultParallelism();
         List<SampleRange> ranges = SampleRange.split(o.count(), o.batch(), wanted);
         log.printf(Locale.ROOT, "spark: %d samples in %d partitions (batch groups of %d) on %s%n", o.count(), ranges.size(),
@@ -142,8 +149,8 @@ public final class SparkDatasetJob {
         ManifestMerge.merge(out, o.count());
         // counted from the manifest, not from the tasks: a failed attempt's samples are in the set but not in a report
         long refinements = 0;
-        for (var e : dev.udadiffusion.data.io.CityscapesWriter.readManifest(out.resolve("manifest.jsonl")).entrySet()) {
-            if (!before.contains(e.getKey()) && e.getKey().compareTo(dev.udadiffusion.data.io.CityscapesWriter.id(o.count())) < 0) {
+        for (var e : CityscapesWriter.readManifest(out.resolve("manifest.jsonl")).entrySet()) {
+            if (!before.contains(e.getKey()) && e.getKey().compareTo(CityscapesWriter.id(o.count())) < 0) {
                 refinements += e.getValue().path("scr_refined").asLong(0);
             }
         }
@@ -153,20 +160,20 @@ public final class SparkDatasetJob {
     }
 
     /** The ids of samples 0 … count−1 listed by the manifest or a task manifest with intact files. */
-    static java.util.Set<String> doneBefore(Path out, dev.udadiffusion.controlnet.generate.LabeledDatasetOptions o) {
+    static Set<String> doneBefore(Path out, LabeledDatasetOptions o) {
         List<Path> manifests = new ArrayList<>();
         Path parts = PartitionTask.partsDir(out);
-        if (java.nio.file.Files.isDirectory(parts)) {
-            try (var s = java.nio.file.Files.list(parts)) {
+        if (Files.isDirectory(parts)) {
+            try (var s = Files.list(parts)) {
                 s.filter(p -> p.toString().endsWith(".jsonl")).sorted().forEach(manifests::add);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(parts + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(parts + ": " + e.getMessage(), e);
             }
         }
-        var w = new dev.udadiffusion.data.io.CityscapesWriter(out, o.split(), o.city(), out.resolve("manifest.jsonl"), manifests);
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        var w = new CityscapesWriter(out, o.split(), o.city(), out.resolve("manifest.jsonl"), manifests);
+        Set<String> ids = new HashSet<>();
         for (int i = 0; i < o.count(); i++) {
-            String id = dev.udadiffusion.data.io.CityscapesWriter.id(i);
+            String id = CityscapesWriter.id(i);
             if (w.isDone(id)) {
                 ids.add(id);
             }
