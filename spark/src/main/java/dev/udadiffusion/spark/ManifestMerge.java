@@ -5,13 +5,11 @@ import dev.udadiffusion.core.io.AtomicFiles;
 import dev.udadiffusion.data.io.CityscapesWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * The driver's last step: the lines of {@code manifest.jsonl} and of every task's manifest under {@code .parts/},
@@ -26,15 +24,7 @@ final class ManifestMerge {
     /** Merges; returns the number of lines written. */
     static int merge(Path out, int count) {
         Path parts = PartitionTask.partsDir(out);
-        List<Path> files = new ArrayList<>();
-        files.add(out.resolve("manifest.jsonl"));
-        if (Files.isDirectory(parts)) {
-            try (Stream<Path> s = Files.list(parts)) {
-                s.filter(p -> p.toString().endsWith(".jsonl")).sorted().forEach(files::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException(parts + ": " + e.getMessage(), e);
-            }
-        }
+        List<Path> files = PartitionTask.manifests(out, "");
         Map<String, JsonNode> byId = new TreeMap<>(); // ids are zero-padded: string order is index order
         for (Path f : files) {
             for (Map.Entry<String, JsonNode> e : CityscapesWriter.readManifest(f).entrySet()) {

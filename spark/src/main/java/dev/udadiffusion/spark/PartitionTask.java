@@ -45,6 +45,25 @@ final class PartitionTask {
         return out.resolve(".parts");
     }
 
+    /**
+     * {@code OUT/manifest.jsonl} followed by the task manifests under {@code OUT/.parts/} whose names start with
+     * {@code prefix} ("" for all), in name order; the first may be missing, the folder too.
+     */
+    static List<Path> manifests(Path out, String prefix) {
+        List<Path> files = new ArrayList<>();
+        files.add(out.resolve("manifest.jsonl"));
+        Path parts = partsDir(out);
+        if (Files.isDirectory(parts)) {
+            try (Stream<Path> s = Files.list(parts)) {
+                s.filter(p -> p.getFileName().toString().startsWith(prefix) && p.toString().endsWith(".jsonl")).sorted()
+                        .forEach(files::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(parts + ": " + e.getMessage(), e);
+            }
+        }
+        return files;
+    }
+
     static PartitionReport run(GenerationJobSpec spec, Map<String, String> models, List<ClassStats> stats, SampleRange r,
             int attempt, Map<String, String> hadoop) {
         long t0 = System.nanoTime();
@@ -53,17 +72,7 @@ final class PartitionTask {
         Path out = Locations.local(spec.out(), conf);
         Path parts = partsDir(out);
         String prefix = String.format("part-%05d-", r.partition());
-        List<Path> manifests = new ArrayList<>();
-        manifests.add(out.resolve("manifest.jsonl"));
-        try {
-            Files.createDirectories(parts);
-            try (Stream<Path> s = Files.list(parts)) {
-                s.filter(p -> p.getFileName().toString().startsWith(prefix) && p.toString().endsWith(".jsonl")).sorted()
-                        .forEach(manifests::add);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(parts + ": " + e.getMessage(), e);
-        }
+        List<Path> manifests = manifests(out, prefix);
         var o = spec.options();
         CityscapesWriter writer = new CityscapesWriter(out, o.split(), o.city(),
                 parts.resolve(prefix + "attempt-" + attempt + ".jsonl"), manifests);

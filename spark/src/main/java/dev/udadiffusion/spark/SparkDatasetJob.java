@@ -6,12 +6,9 @@ import dev.udadiffusion.data.io.CityscapesWriter;
 import dev.udadiffusion.data.io.Datasets;
 import dev.udadiffusion.data.rcs.ClassStats;
 import dev.udadiffusion.data.rcs.DatasetStats;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,16 +158,7 @@ public final class SparkDatasetJob {
 
     /** The ids of samples 0 … count−1 listed by the manifest or a task manifest with intact files. */
     static Set<String> doneBefore(Path out, LabeledDatasetOptions o) {
-        List<Path> manifests = new ArrayList<>();
-        Path parts = PartitionTask.partsDir(out);
-        if (Files.isDirectory(parts)) {
-            try (var s = Files.list(parts)) {
-                s.filter(p -> p.toString().endsWith(".jsonl")).sorted().forEach(manifests::add);
-            } catch (IOException e) {
-                throw new UncheckedIOException(parts + ": " + e.getMessage(), e);
-            }
-        }
-        var w = new CityscapesWriter(out, o.split(), o.city(), out.resolve("manifest.jsonl"), manifests);
+        var w = new CityscapesWriter(out, o.split(), o.city(), out.resolve("manifest.jsonl"), PartitionTask.manifests(out, ""));
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < o.count(); i++) {
             String id = CityscapesWriter.id(i);

@@ -72,7 +72,7 @@ public final class LabeledDatasetGenerator {
         CityscapesWriter writer = new CityscapesWriter(out, o.split(), o.city());
         // the settings before the first sample, so a resumed run can check them; not earlier, so settings that fail
         // before any sample exists (a size the U-Net cannot take) do not block the corrected rerun
-        Runnable record = () -> GenerationRecord.write(out, o, models, times, 0, 0, 0);
+        Runnable record = () -> recordSettings(out, o, models, times);
         RangeReport r = generateRange(plan, pipe, controlNet, writer, 0, o.count(), models, listener, acceptor, record);
         finish(out, o, models, times, r.resumed(), r.written(), r.refinements());
         return new Report(r.written(), r.resumed(), times, r.refinements(), out.resolve("manifest.jsonl"));
