@@ -104,6 +104,29 @@ public final class ControlNetModel implements AutoCloseable {
         return m;
     }
 
+    /**
+     * True for the parameters of ControlNet's zero convolutions: the output convolutions after every down-block skip
+     * and the mid block, and the conditioning embedding's last convolution (the input "zero convolution" of the paper).
+     */
+    public static boolean isZeroConvolution(String key) {
+        return key.startsWith("controlnet_down_blocks.") || key.startsWith("controlnet_mid_block.")
+                || key.startsWith("controlnet_cond_embedding.conv_out.");
+    }
+
+    /**
+     * The thesis's lightweight ControlNet (§5.1), ready to train with only its zero convolutions: every other weight
+     * stays the trained full ControlNet's (frozen copies), and the zero convolutions start again at zero, so the
+     * control the model learns passes through them alone. Changes this model in place and returns it.
+     */
+    public ControlNetModel resetZeroConvolutions() {
+        for (String key : root.specs().keySet()) {
+            if (isZeroConvolution(key)) {
+                root.array(key).assign(0);
+            }
+        }
+        return this;
+    }
+
     public ControlNetConfig config() {
         return config;
     }

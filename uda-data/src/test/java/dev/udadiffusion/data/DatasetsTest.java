@@ -131,4 +131,29 @@ class DatasetsTest {
         assertTrue(new CityscapesWriter(out, "train", "gen", out.resolve(".parts/b.jsonl"), List.of()).isDone(CityscapesWriter.id(0)));
         assertEquals(2, CityscapesWriter.readManifest(out.resolve(".parts/a.jsonl")).size());
     }
+
+    /** Subsets are seeded, without repeats and nested; joining checks that both sets read labels alike. */
+    @Test
+    void subsetsAreNestedAndJoinsCheckTheMapping() {
+        List<dev.udadiffusion.data.io.Sample> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            all.add(new dev.udadiffusion.data.io.Sample("s" + i, Path.of("i" + i), Path.of("l" + i), true));
+        }
+        Datasets.Listing l = new Datasets.Listing("set", all, LabelMapping.CITYSCAPES, List.of());
+        Datasets.Listing five = l.subset(5, 3);
+        Datasets.Listing twenty = l.subset(20, 3);
+        assertEquals(five.samples(), twenty.samples().subList(0, 5));
+        assertEquals(20, new java.util.HashSet<>(twenty.samples()).size());
+        assertEquals(five.samples(), l.subset(5, 3).samples());
+        assertTrue(!five.samples().equals(l.subset(5, 4).samples()));
+        assertEquals(new java.util.HashSet<>(all), new java.util.HashSet<>(l.subset(50, 9).samples()));
+        assertThrows(IllegalArgumentException.class, () -> l.subset(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> l.subset(51, 1));
+        Datasets.Listing joined = five.concat(twenty);
+        assertEquals(25, joined.samples().size());
+        assertEquals(five.samples(), joined.samples().subList(0, 5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> five.concat(new Datasets.Listing("synthia", all, LabelMapping.SYNTHIA, List.of())));
+        assertTrue(e.getMessage().contains("synthia"), e.getMessage());
+    }
 }

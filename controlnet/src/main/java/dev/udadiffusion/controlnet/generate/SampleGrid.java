@@ -54,4 +54,41 @@ public final class SampleGrid {
         }
         Images.write(g, file);
     }
+
+    /**
+     * mask | one image per column, each cell enlarged {@code scale}× (nearest neighbour, so a small image's pixels stay
+     * sharp): how two generators are shown side by side on the same masks.
+     */
+    public static void writeColumns(Path file, List<int[][]> masks, List<List<BufferedImage>> columns, int scale) {
+        if (scale < 1) {
+            throw new IllegalArgumentException("scale must be at least 1: " + scale);
+        }
+        for (List<BufferedImage> col : columns) {
+            if (col.size() != masks.size()) {
+                throw new IllegalArgumentException(masks.size() + " masks but a column of " + col.size() + " images");
+            }
+        }
+        int w = masks.get(0)[0].length * scale;
+        int h = masks.get(0).length * scale;
+        int gap = 4;
+        int cols = columns.size() + 1;
+        BufferedImage g = new BufferedImage(cols * w + (cols - 1) * gap, masks.size() * (h + gap), BufferedImage.TYPE_INT_RGB);
+        for (int r = 0; r < masks.size(); r++) {
+            List<BufferedImage> row = new java.util.ArrayList<>();
+            row.add(LabelMaps.colorize(masks.get(r)));
+            for (List<BufferedImage> col : columns) {
+                row.add(col.get(r));
+            }
+            for (int c = 0; c < row.size(); c++) {
+                BufferedImage img = row.get(c);
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        g.setRGB(c * (w + gap) + x, r * (h + gap) + y,
+                                img.getRGB(Math.min(x / scale, img.getWidth() - 1), Math.min(y / scale, img.getHeight() - 1)));
+                    }
+                }
+            }
+        }
+        Images.write(g, file);
+    }
 }

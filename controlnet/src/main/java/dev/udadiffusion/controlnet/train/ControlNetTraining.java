@@ -30,8 +30,7 @@ public final class ControlNetTraining {
 
     /** Which ControlNet parameters train: all, or only the zero convolutions ("lightweight ControlNet", thesis §5.1). */
     public static final Predicate<String> ALL = k -> true;
-    public static final Predicate<String> ZERO_CONVS_ONLY = k -> k.startsWith("controlnet_down_blocks.")
-            || k.startsWith("controlnet_mid_block.") || k.startsWith("controlnet_cond_embedding.conv_out.");
+    public static final Predicate<String> ZERO_CONVS_ONLY = ControlNetModel::isZeroConvolution;
 
     private ControlNetTraining() {
     }

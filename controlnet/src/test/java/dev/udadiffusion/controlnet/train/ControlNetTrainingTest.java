@@ -70,4 +70,26 @@ class ControlNetTrainingTest {
             assertNotEquals(zeroBefore, cn.params().array("controlnet_mid_block.weight"));
         }
     }
+
+    /** §5.1's lightweight start: the trained weights kept, exactly the 28 zero-convolution arrays back at zero. */
+    @Test
+    void resetZeroConvolutionsZeroesOnlyThem() {
+        Path c = TestData.reference("controlnet_tiny");
+        try (ControlNetModel cn = ControlNetModel.load(ControlNetConfig.read(c.resolve("config.json")), c.resolve("weights.safetensors"))) {
+            Map<String, INDArray> before = new java.util.HashMap<>();
+            cn.params().specs().keySet().forEach(k -> before.put(k, cn.params().array(k).dup()));
+            assertNotEquals(0.0, before.get("controlnet_mid_block.weight").amaxNumber().doubleValue()); // the fixture's are trained
+            cn.resetZeroConvolutions();
+            int zeroed = 0;
+            for (String k : before.keySet()) {
+                if (ControlNetModel.isZeroConvolution(k)) {
+                    assertEquals(0.0, cn.params().array(k).amaxNumber().doubleValue(), 0, k);
+                    zeroed++;
+                } else {
+                    assertEquals(before.get(k), cn.params().array(k), k);
+                }
+            }
+            assertEquals(28, zeroed);
+        }
+    }
 }

@@ -45,4 +45,22 @@ class ChartsTest {
         }
         assertNotEquals(false, drawn, "no curve inside the axes");
     }
+
+    @Test
+    void lineChartPlacesPointsOnEvenlySpacedPositionsAndSkipsMissingOnes() throws Exception {
+        Path png = dir.resolve("lines.png");
+        LineChart.write(png, "mIoU", "share", "mIoU (%)", List.of("0 %", "100 %"), List.of(
+                new LineChart.Series("alone", new double[] {Double.NaN, 50}, new double[] {Double.NaN, 0}),
+                new LineChart.Series("with generated", new double[] {10, 20}, new double[] {1, 1})));
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(760, img.getWidth());
+        assertEquals(480, img.getHeight());
+        // plot 80..730 × 50..400, y up to 50 (the largest mean + std); x positions at 1/4 and 3/4 of the width
+        assertEquals(0x2864BE, img.getRGB(568, 52) & 0xFFFFFF); // "alone" at 100 %: 50, the top
+        assertEquals(0xDC6E1E, img.getRGB(243, 330) & 0xFFFFFF); // "with generated" at 0 %: 10
+        assertEquals(0xDC6E1E, img.getRGB(568, 260) & 0xFFFFFF); // and at 100 %: 20
+        assertEquals(0xFFFFFF, img.getRGB(243, 130) & 0xFFFFFF); // no "alone" point at 0 % (between grid lines)
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> LineChart.write(png, "t", "x",
+                "y", List.of("a"), List.of(new LineChart.Series("s", new double[] {1, 2}, new double[] {0, 0}))));
+    }
 }

@@ -8,6 +8,7 @@ import dev.udadiffusion.controlnet.ControlNetModel;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetGenerator;
 import dev.udadiffusion.controlnet.generate.LabeledDatasetOptions;
 import dev.udadiffusion.core.testing.TestData;
+import dev.udadiffusion.data.style.ClassPalette;
 import dev.udadiffusion.data.toyworld.ToyWorld;
 import dev.udadiffusion.diffusion.pipeline.StableDiffusion;
 import dev.udadiffusion.diffusion.schedulers.Schedulers;
@@ -25,48 +26,6 @@ import org.junit.jupiter.api.Test;
  * closer to the target palette, and farther from the source one, than the source U-Net's.
  */
 class UNetSwapStyleTest {
-
-    /** Mean RGB (0–255) per trainId over the pixels the masks give that class: the domain's palette ([19][4], count last). */
-    static double[][] palette(List<BufferedImage> images, List<int[][]> masks) {
-        double[][] t = new double[19][4];
-        for (int i = 0; i < images.size(); i++) {
-            BufferedImage img = images.get(i);
-            int[][] m = masks.get(i);
-            for (int y = 0; y < img.getHeight(); y++) {
-                for (int x = 0; x < img.getWidth(); x++) {
-                    int c = m[y][x];
-                    if (c >= 0 && c < 19) {
-                        int p = img.getRGB(x, y);
-                        t[c][0] += (p >> 16) & 255;
-                        t[c][1] += (p >> 8) & 255;
-                        t[c][2] += p & 255;
-                        t[c][3]++;
-                    }
-                }
-            }
-        }
-        for (double[] row : t) {
-            for (int k = 0; k < 3 && row[3] > 0; k++) {
-                row[k] /= row[3];
-            }
-        }
-        return t;
-    }
-
-    /** RGB distance of a generated palette to a reference one, averaged over the generated pixels of classes both have. */
-    static double distance(double[][] generated, double[][] reference) {
-        double sum = 0;
-        double w = 0;
-        for (int c = 0; c < 19; c++) {
-            if (generated[c][3] > 0 && reference[c][3] > 0) {
-                double d = Math.sqrt(Math.pow(generated[c][0] - reference[c][0], 2) + Math.pow(generated[c][1] - reference[c][1], 2)
-                        + Math.pow(generated[c][2] - reference[c][2], 2));
-                sum += generated[c][3] * d;
-                w += generated[c][3];
-            }
-        }
-        return sum / w;
-    }
 
     @Test
     void targetUNetMovesTheClassColoursTowardTheTargetDomain() throws Exception {
@@ -87,16 +46,16 @@ class UNetSwapStyleTest {
             targetMasks.add(t.trainIds());
             target.add(t.image());
         }
-        double[][] src = palette(source, masks);
-        double[][] tgt = palette(target, targetMasks);
-        double[][] withSource = palette(generate(zoo, "unet_source", masks, world), masks);
-        double[][] withTarget = palette(generate(zoo, "unet_target", masks, world), masks);
+        ClassPalette src = ClassPalette.of(source, masks);
+        ClassPalette tgt = ClassPalette.of(target, targetMasks);
+        ClassPalette withSource = ClassPalette.of(generate(zoo, "unet_source", masks, world), masks);
+        ClassPalette withTarget = ClassPalette.of(generate(zoo, "unet_target", masks, world), masks);
         String report = String.format("class-colour distance to the target palette: source images %.1f, generated with the "
-                + "source U-Net %.1f, with the target U-Net %.1f; to the source palette: %.1f / %.1f", distance(src, tgt),
-                distance(withSource, tgt), distance(withTarget, tgt), distance(withSource, src), distance(withTarget, src));
+                + "source U-Net %.1f, with the target U-Net %.1f; to the source palette: %.1f / %.1f", src.distanceTo(tgt),
+                withSource.distanceTo(tgt), withTarget.distanceTo(tgt), withSource.distanceTo(src), withTarget.distanceTo(src));
         System.out.println(report);
-        assertTrue(distance(withTarget, tgt) < distance(withSource, tgt), report);
-        assertTrue(distance(withTarget, src) > distance(withSource, src), report);
+        assertTrue(withTarget.distanceTo(tgt) < withSource.distanceTo(tgt), report);
+        assertTrue(withTarget.distanceTo(src) > withSource.distanceTo(src), report);
     }
 
     private static List<BufferedImage> generate(Path zoo, String unet, List<int[][]> masks, ToyWorld world) {

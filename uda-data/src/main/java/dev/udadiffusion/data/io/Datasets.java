@@ -46,6 +46,33 @@ public final class Datasets {
             return new Listing(name, samples, mapping, skipped, toIgnore);
         }
 
+        /**
+         * The first {@code k} samples of a seeded random order (the listing's order shuffled by {@code seed}): a random
+         * subset without repeats, nested — for one seed, the subset of k is part of the subset of any larger k.
+         */
+        public Listing subset(int k, long seed) {
+            if (k < 1 || k > samples.size()) {
+                throw new IllegalArgumentException(name + ": a subset of " + k + " of " + samples.size() + " samples");
+            }
+            List<Sample> order = new ArrayList<>(samples);
+            java.util.Collections.shuffle(order, new java.util.Random(seed));
+            return new Listing(name + " (" + k + " of " + samples.size() + ", seed " + seed + ")", order.subList(0, k),
+                    mapping, skipped, unknownToIgnore);
+        }
+
+        /** This listing's samples, then {@code other}'s; both must read labels through the same mapping and policy. */
+        public Listing concat(Listing other) {
+            if (!mapping.name().equals(other.mapping.name()) || unknownToIgnore != other.unknownToIgnore) {
+                throw new IllegalArgumentException("cannot join " + name + " (" + mapping.name() + ") and " + other.name
+                        + " (" + other.mapping.name() + "): their labels read differently");
+            }
+            List<Sample> all = new ArrayList<>(samples);
+            all.addAll(other.samples);
+            List<String> skip = new ArrayList<>(skipped);
+            skip.addAll(other.skipped);
+            return new Listing(name + " + " + other.name, all, mapping, skip, unknownToIgnore);
+        }
+
         /** A sample's label as trainIds, under this listing's policy (errors name the file, pixel and value). */
         public int[][] readTrainIds(Sample s) {
             return LabelMaps.readTrainIds(s, mapping, unknownToIgnore);
