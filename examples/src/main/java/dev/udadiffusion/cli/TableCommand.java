@@ -1,6 +1,9 @@
 package dev.udadiffusion.cli;
 
 import dev.udadiffusion.experiments.demo.DemoOptions;
+import dev.udadiffusion.experiments.tables.Figure52;
+import dev.udadiffusion.experiments.tables.Figure53;
+import dev.udadiffusion.experiments.tables.Table42;
 import dev.udadiffusion.experiments.tables.Table43;
 import dev.udadiffusion.experiments.tables.Table44;
 import dev.udadiffusion.experiments.tables.Table45;
@@ -21,7 +24,9 @@ import picocli.CommandLine.Parameters;
                 + "world with the shipped zoo by default (minutes on a laptop, resumable); with --source/--target/"
                 + "--generated on GTA5, Cityscapes and a generated set at the thesis's settings. Tables: 4.3 (source against "
                 + "generated, per class), 4.4 (RCS and SCR ablation of the generator; toy world only so far), 4.5 (DAFormer "
-                + "self-training on the generated set)."})
+                + "self-training on the generated set), 4.2 (in-domain: the oracle ControlNet's images from target masks), "
+                + "figures 5.2 (lightweight against full ControlNet: alignment and style; toy world) and 5.3 (mIoU against "
+                + "the share of target labels, alone and with the generated set; toy world)."})
 final class TableCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "table number: ${COMPLETION-CANDIDATES}", completionCandidates = Ids.class)
@@ -58,7 +63,8 @@ final class TableCommand implements Callable<Integer> {
     @Option(names = "--target", description = "real data: Cityscapes root (train images unlabeled, val for evaluation)")
     Path target;
 
-    @Option(names = "--generated", description = "real data: generated set (Cityscapes layout, from generate-dataset)")
+    @Option(names = "--generated", description = "real data: generated set (Cityscapes layout, from generate-dataset; for "
+            + "4.2 the one the oracle ControlNet generated from Cityscapes train masks)")
     Path generated;
 
     @Option(names = "--imnet-backbone", description = "real data: ImageNet MiT-B5 weights (NVlabs mit_b5.safetensors or nvidia/mit-b5)")
@@ -73,21 +79,21 @@ final class TableCommand implements Callable<Integer> {
 
     static final class Ids extends ArrayList<String> {
         Ids() {
-            super(ThesisNumbers.ALL.keySet());
+            super(ThesisNumbers.ids());
         }
     }
 
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        if (!ThesisNumbers.ALL.containsKey(id)) {
+        if (!ThesisNumbers.ids().contains(id)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "table " + id + ": not reproduced yet (available: "
-                    + String.join(", ", ThesisNumbers.ALL.keySet()) + ")");
+                    + String.join(", ", ThesisNumbers.ids()) + ")");
         }
         Path dir = out != null ? out : Path.of("table-" + id);
         boolean real = source != null || target != null || generated != null || backbone != null;
         Path md;
-        if (real && id.equals("4.4")) {
+        if (real && (id.equals("4.4") || ThesisNumbers.FIGURES.containsKey(id))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "table " + id + ": only the toy-world mode is built "
                     + "(drop --source/--target/--generated/--imnet-backbone)");
         }
@@ -97,7 +103,11 @@ final class TableCommand implements Callable<Integer> {
                         + "--generated and --imnet-backbone together");
             }
             Table45.RealData data = new Table45.RealData(source, target, generated, backbone, steps);
-            md = id.equals("4.3") ? Table43.real(data, dir, new ConsoleLog(o)) : Table45.real(data, dir, new ConsoleLog(o));
+            md = switch (id) {
+                case "4.2" -> Table42.real(data, dir, new ConsoleLog(o));
+                case "4.3" -> Table43.real(data, dir, new ConsoleLog(o));
+                default -> Table45.real(data, dir, new ConsoleLog(o));
+            };
         } else {
             CliArgs.requireZoo(spec, zoo);
             DemoOptions.Budget budget = quick ? DemoOptions.Budget.QUICK : DemoOptions.Budget.STANDARD;
@@ -110,7 +120,10 @@ final class TableCommand implements Callable<Integer> {
             DemoOptions d = DemoOptions.standard(zoo, dir).withSeeds(seeds).withBudget(budget).withJobs(jobs != null ? jobs : 0);
             String command = CliArgs.asTyped(spec);
             md = switch (id) {
+                case "4.2" -> Table42.toy(d, command, new ConsoleLog(o));
                 case "4.3" -> Table43.toy(d, command, new ConsoleLog(o));
+                case "5.2" -> Figure52.toy(d, command, new ConsoleLog(o));
+                case "5.3" -> Figure53.toy(d, quick ? Figure53.QUICK_SHARES : Figure53.SHARES, command, new ConsoleLog(o));
                 case "4.4" -> Table44.toy(d, command, new ConsoleLog(o));
                 default -> Table45.toy(d, command, new ConsoleLog(o));
             };

@@ -18,9 +18,12 @@ final class ToyZooCommand {
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = {"Train the toy zoo from scratch: toy world, small CLIP text tower (random, frozen), x4 VAE, prior "
                     + "U-Net on both domains, DreamBooth source and target U-Nets, ControlNet on source pairs with the source "
-                    + "U-Net frozen and Rare Class Sampling. Stages run one after another; rerunning resumes (finished stages are "
-                    + "skipped, a stage in progress continues from its last checkpoint). Writes a diffusers folder with "
-                    + "zoo.json (command, seed, commit, per-stage time and loss, weight hashes) and logs/ (loss curves)."})
+                    + "U-Net frozen and Rare Class Sampling, the in-domain oracle ControlNet (prior U-Net, target pairs; "
+                    + "table 4.2) and the lightweight ControlNet (the full one's zero convolutions retrained alone; figure "
+                    + "5.2). Stages run one after another; rerunning resumes (finished stages are skipped, a stage in "
+                    + "progress continues from its last checkpoint; a zoo made before a stage existed gets it). Writes a "
+                    + "diffusers folder with zoo.json (command, seed, commit, per-stage time and loss, weight hashes) and "
+                    + "logs/ (loss curves)."})
     static final class Train implements Callable<Integer> {
 
         @Spec

@@ -22,16 +22,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** The demo table's rows: a toy SegFormer trained on each training set and evaluated on target val. */
-final class DemoRows {
+public final class DemoRows {
 
     /**
-     * One row of the table: a training set, whether photometric augmentation is on, and the target images it
-     * self-trains on (null: supervised training only).
+     * One row of the table: the folder its training set comes from, the set itself (listed when the row trains),
+     * whether photometric augmentation is on, and the target images it self-trains on (null: supervised training only).
      */
-    record Row(String name, Path data, Datasets.Layout layout, boolean augment, Path selfTrainingTarget) {
-        Row(String name, Path data, Datasets.Layout layout, boolean augment) {
+    public record Row(String name, Path data, Supplier<Datasets.Listing> set, boolean augment, Path selfTrainingTarget) {
+        public Row(String name, Path data, Datasets.Layout layout, boolean augment, Path selfTrainingTarget) {
+            this(name, data, () -> Datasets.open(data, layout, "train", Datasets.Policy.ERROR, true), augment,
+                    selfTrainingTarget);
+        }
+
+        public Row(String name, Path data, Datasets.Layout layout, boolean augment) {
             this(name, data, layout, augment, null);
         }
     }
@@ -46,7 +52,7 @@ final class DemoRows {
      * The rows of one seed, {@code jobs} at a time (0: the default). One after another, each row shows its own training
      * and evaluation progress; side by side, one bar counts all rows' steps and each row logs its start and result.
      */
-    static List<ConfusionMatrix> train(List<Row> rows, Path seedDir, long steps, int seed, Datasets.Listing val, int jobs,
+    public static List<ConfusionMatrix> train(List<Row> rows, Path seedDir, long steps, int seed, Datasets.Listing val, int jobs,
             ExperimentLog log) {
         int parallel = jobs > 0 ? jobs : ParallelJobs.defaultParallelism(rows.size());
         ExperimentLog.Bar bar = parallel > 1
@@ -102,7 +108,7 @@ final class DemoRows {
             TrainingLoop.Listener listener, Row r, Path dir, long steps, int seed, Datasets.Listing val) {
         Path model = dir.resolve("segformer");
         if (!Files.isRegularFile(model.resolve("model.safetensors"))) {
-            Datasets.Listing set = Datasets.open(r.data(), r.layout(), "train", Datasets.Policy.ERROR, true);
+            Datasets.Listing set = r.set().get();
             lines.accept(String.format("== train SegFormer on %s (%d images, %d steps, seed %d)", r.name(),
                     set.samples().size(), steps, seed));
             try (SegformerModel m = SegformerModel.random(SegformerConfig.preset("mit-toy"), seed)) {

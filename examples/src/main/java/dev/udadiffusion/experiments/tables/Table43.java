@@ -6,7 +6,6 @@ import dev.udadiffusion.experiments.demo.Demo;
 import dev.udadiffusion.experiments.demo.DemoOptions;
 import dev.udadiffusion.experiments.demo.DemoReport;
 import dev.udadiffusion.segformer.eval.ConfusionMatrix;
-import dev.udadiffusion.segformer.train.SegformerTraining;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +26,11 @@ public final class Table43 {
     private Table43() {
     }
 
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table43 [OPTIONS]}: the same as {@code udadiff table 4.3 [OPTIONS]}. */
+    public static void main(String[] args) {
+        TableOutput.main("4.3", args);
+    }
+
     /** The toy-world table: the demo's rows, {@code demo.seeds()} seeds, resumable like the demo. */
     public static Path toy(DemoOptions demo, String command, ExperimentLog log) {
         DemoOptions o = demo.withRows(DemoOptions.RowSet.DEMO);
@@ -45,10 +49,8 @@ public final class Table43 {
         Datasets.Listing gta = Datasets.gta5(d.gta5(), Datasets.Policy.RESIZE_LABEL, true);
         Datasets.Listing gen = Datasets.cityscapes(d.generated(), "train", Datasets.Policy.ERROR);
         Map<String, List<ConfusionMatrix>> results = new LinkedHashMap<>();
-        results.put("source", List.of(Table45.row(out.resolve("source"), d, log, val, m -> SegformerTraining.run(m, gta,
-                Table45.recipe(out.resolve("source"), d, false).source(), log.training(500)))));
-        results.put("generated", List.of(Table45.row(out.resolve("generated"), d, log, val, m -> SegformerTraining.run(m, gen,
-                Table45.recipe(out.resolve("generated"), d, true).source(), log.training(500)))));
+        results.put("source", List.of(Table45.supervised(out, "source", d, log, val, gta, false)));
+        results.put("generated", List.of(Table45.supervised(out, "generated", d, log, val, gen, true)));
         Path md = out.resolve("table4.3.md");
         write(md, new DemoReport(results), "real data: source " + d.gta5() + ", target " + d.cityscapes() + ", generated "
                 + d.generated() + ", backbone " + d.imnetBackbone() + ", " + d.steps() + " iterations per row",

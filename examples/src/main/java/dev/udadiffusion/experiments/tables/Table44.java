@@ -26,6 +26,11 @@ public final class Table44 {
     private Table44() {
     }
 
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table44 [OPTIONS]}: the same as {@code udadiff table 4.4 [OPTIONS]}. */
+    public static void main(String[] args) {
+        TableOutput.main("4.4", args);
+    }
+
     private static Map<String, DemoOptions.Ablations> variants() {
         Map<String, DemoOptions.Ablations> m = new LinkedHashMap<>();
         m.put("neither", new DemoOptions.Ablations(false, false, true));

@@ -44,6 +44,11 @@ public final class Table45 {
     private Table45() {
     }
 
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table45 [OPTIONS]}: the same as {@code udadiff table 4.5 [OPTIONS]}. */
+    public static void main(String[] args) {
+        TableOutput.main("4.5", args);
+    }
+
     /** The toy-world table: the demo's world, zoo and generation, this table's rows, {@code seeds} seeds. */
     public static Path toy(DemoOptions demo, String command, ExperimentLog log) {
         DemoOptions o = demo.withRows(DemoOptions.RowSet.TABLE_4_5);
@@ -62,8 +67,7 @@ public final class Table45 {
         Datasets.Listing gen = Datasets.cityscapes(d.generated(), "train", Datasets.Policy.ERROR);
         List<Path> target = Datasets.images(d.cityscapes(), Datasets.Layout.CITYSCAPES, "train");
         Map<String, List<ConfusionMatrix>> results = new LinkedHashMap<>();
-        results.put("generated", List.of(row(out.resolve("generated"), d, log, val, m -> SegformerTraining.run(m, gen,
-                recipe(out.resolve("generated"), d, true).source(), log.training(500)))));
+        results.put("generated", List.of(supervised(out, "generated", d, log, val, gen, true)));
         results.put("generated + self-training", List.of(row(out.resolve("generated-self-training"), d, log, val,
                 m -> selfTrain(m, gen, target, recipe(out.resolve("generated-self-training"), d, true), d, log))));
         results.put("source + self-training", List.of(row(out.resolve("source-self-training"), d, log, val,
@@ -92,6 +96,13 @@ public final class Table45 {
 
     interface RowTraining {
         TrainingLoop.History train(SegformerModel m);
+    }
+
+    /** A supervised real-data row in {@code OUT/name}: DAFormer's source recipe on {@code set} (a generated set as it is). */
+    static ConfusionMatrix supervised(Path out, String name, RealData d, ExperimentLog log, Datasets.Listing val,
+            Datasets.Listing set, boolean generated) {
+        Path dir = out.resolve(name);
+        return row(dir, d, log, val, m -> SegformerTraining.run(m, set, recipe(dir, d, generated).source(), log.training(500)));
     }
 
     /** A real-data row: trained from the ImageNet backbone unless its model is there, then evaluated on val. */

@@ -23,6 +23,15 @@ final class TableOutput {
     private TableOutput() {
     }
 
+    /** Every table's {@code main}: {@code udadiff table ID ARGS} through the command line's entry point. */
+    static void main(String id, String[] args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "table";
+        all[1] = id;
+        System.arraycopy(args, 0, all, 2, args.length);
+        dev.udadiffusion.cli.Udadiff.main(all);
+    }
+
     /** Writes the three files next to {@code md}; {@code markdown} gets the chart appended. */
     static void write(Path md, String markdown, ThesisNumbers.Table t, DemoReport ours) {
         String stem = md.getFileName().toString().replaceFirst("\\.md$", "");

@@ -39,6 +39,13 @@ public final class ThesisNumbers {
                     "GTA5 (w/ DAFormer)", new double[] {95.7, 70.2, 89.4, 53.5, 48.1, 49.6, 55.8, 59.4, 89.9, 47.9, 92.5, 72.2,
                         44.7, 92.3, 74.5, 37.71, 65.1, 55.9, 61.8, 68.3}));
 
+    /** Table 4.2 (§4.3.1): in-domain, SegFormer trained on GTA5, on the oracle ControlNet's images, on Cityscapes. */
+    public static final Table TABLE_4_2 = new Table("4.2", "4.3.1",
+            "In-domain experiments results (mIoU on Cityscapes val; the generated set: 6,000 images an oracle ControlNet, "
+                    + "trained on Cityscapes, generated from Cityscapes train masks)", List.of("mIoU"), rows(
+                    "GTA→Cityscapes", new double[] {47.67}, "Gen→Cityscapes", new double[] {64.97},
+                    "Cityscapes→Cityscapes (oracle)", new double[] {76.81}));
+
     /** Table 4.3 (§4.3.2): SegFormer trained on GTA5 or on the generated set (U-Net swap, GTA5 masks), Cityscapes val. */
     public static final Table TABLE_4_3 = new Table("4.3", "4.3.2",
             "Cross-domain semantic segmentation evaluation results (Cityscapes val, SegFormer MiT-B5)", PER_CLASS, rows(
@@ -53,7 +60,19 @@ public final class ThesisNumbers {
 
     /** All published tables the programs reproduce, by id. */
     public static final Map<String, Table> ALL = java.util.Collections.unmodifiableSortedMap(
-            new java.util.TreeMap<>(Map.of(TABLE_4_3.id(), TABLE_4_3, TABLE_4_4.id(), TABLE_4_4, TABLE_4_5.id(), TABLE_4_5)));
+            new java.util.TreeMap<>(Map.of(TABLE_4_2.id(), TABLE_4_2, TABLE_4_3.id(), TABLE_4_3, TABLE_4_4.id(), TABLE_4_4, TABLE_4_5.id(), TABLE_4_5)));
+
+    /** The figures the programs reproduce, by id, with their captions (the thesis gives no numbers for them). */
+    public static final Map<String, String> FIGURES = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(Map.of(
+            "5.2", "Comparison with lightweight version of ControlNet (§5.1)",
+            "5.3", "The oracle model performance in relation to the portion of training data (§5.2)")));
+
+    /** Every id {@code udadiff table} accepts: the tables, then the figures. */
+    public static List<String> ids() {
+        List<String> ids = new java.util.ArrayList<>(ALL.keySet());
+        ids.addAll(FIGURES.keySet());
+        return ids;
+    }
 
     private static Map<String, double[]> rows(Object... nameValues) {
         Map<String, double[]> m = new LinkedHashMap<>();

@@ -44,18 +44,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code OUT/.work/world}); the base (bundled SD1.5 tokenizer, a frozen random CLIP text tower, SD1.5's noise schedule
  * with v-prediction); a ×4 VAE on both domains; a prior U-Net from scratch on both domains; DreamBooth-style source and
  * target U-Nets fine-tuned from it; a ControlNet initialised from the source U-Net and trained on source image–label
- * pairs with the source U-Net frozen and Rare Class Sampling (thesis §3.4–3.5).
+ * pairs with the source U-Net frozen and Rare Class Sampling (thesis §3.4–3.5); the in-domain oracle ControlNet
+ * (§4.2.1: prior U-Net, target pairs) and the lightweight ControlNet (§5.1: zero convolutions only).
  *
  * <p>Every text input is the empty prompt: with a random text tower, class-name prompts carry no meaning, and a prompt
  * the U-Nets never saw would only shift their cross-attention. The result is a diffusers folder ({@code unet} = the
- * prior, {@code unet_source}, {@code unet_target}, {@code controlnet}) with {@code zoo.json} and {@code logs/}.
+ * prior, {@code unet_source}, {@code unet_target}, {@code controlnet}, {@code controlnet_oracle},
+ * {@code controlnet_lightweight}) with {@code zoo.json} and {@code logs/}.
  */
 public final class ToyZoo {
 
     public static final String PROMPT = "";
     /** The zoo's model folders, each with its weights file. */
     public static final List<String> COMPONENTS = List.of("text_encoder", "vae", "unet", "unet_source", "unet_target",
-            "controlnet");
+            "controlnet", "controlnet_oracle", "controlnet_lightweight");
 
     /** One stage trained by this run: wall time, steps, mean loss of its last 20 steps ({@code loss}: why there is none). */
     public record StageStats(long seconds, Long steps, Double finalLoss, String loss) {
@@ -123,11 +125,7 @@ public final class ToyZoo {
                         stages.put(domain, ZooRecord.stage(work.resolve(domain), s, logs, domain));
                     }
                 }
-                if (!done(out, "controlnet")) {
-                    long s = System.nanoTime();
-                    trainControlNet(out, o, w.resolve("source"), vae, prompts, sched, work.resolve("controlnet"), log);
-                    stages.put("controlnet", ZooRecord.stage(work.resolve("controlnet"), s, logs, "controlnet"));
-                }
+                trainControlNets(out, o, w, vae, prompts, sched, work, log, stages);
             }
         }
         ZooRecord.write(out, o, command, commit, stages);
@@ -164,21 +162,71 @@ public final class ToyZoo {
         }
     }
 
-    private static void trainControlNet(Path out, ToyZooOptions o, Path sourcePairs, AutoencoderKL vae,
-            PromptEncoder prompts, SchedulerConfig sched, Path run, ExperimentLog log) {
-        try (UNet2DConditionModel unet = UNet2DConditionModel.load(out.resolve("unet_source"));
-                ControlNetModel cn = ControlNetModel.fromUnet(unet, ControlNetConfig.fromUnet(unet.config(),
-                        SegmentationConditioning.CHANNELS, List.of(16, 32, 64)), o.seed() + 3)) {
-            ToyZooOptions.ControlNetStage c = o.controlnet();
-            ToyZooOptions.Stage st = c.stage();
-            // every prompt empty (dropout probability 1): the zoo's text tower is random
-            var co = ControlNetFineTuning.Options.builder(sourcePairs, run).data(sourcePairs, MaskedImageData.Format.GTA5, null)
-                    .resolution(c.crop()).batch(st.batch()).emptyPromptProb(1.0).rcs(c.rcsTemperature(), c.rcsMinPixels())
-                    .training(settings(st, run, o.seed()).lrSchedule("constant_with_warmup").build()).build();
-            ControlNetFineTuning.run(cn, unet, vae, prompts, sched, co, stage(log, "controlnet", st.steps()));
-            copy(run.resolve("rcs_times_sampled.json"), out.resolve("logs/controlnet_rcs_times_sampled.json"));
-            publish(run.resolve("controlnet"), out.resolve("controlnet"));
+    /**
+     * The zoo's three ControlNets. {@code controlnet}: initialised from the source U-Net, trained next to it on source
+     * pairs with RCS (the thesis's U-Net swap, §3.4). {@code controlnet_oracle}: the in-domain "oracle" of §4.2.1,
+     * initialised from the prior U-Net (the thesis's base SD) and trained next to it on target pairs, uniformly drawn.
+     * {@code controlnet_lightweight}: §5.1's variant, the full {@code controlnet} with its zero convolutions reset and
+     * only those trained, on the full one's data. All three with the same stage settings (the thesis trains the oracle
+     * and the cross-domain ControlNet with the same hyper-parameters).
+     */
+    private static void trainControlNets(Path out, ToyZooOptions o, Path world, AutoencoderKL vae, PromptEncoder prompts,
+            SchedulerConfig sched, Path work, ExperimentLog log, Map<String, StageStats> stages) {
+        Path logs = out.resolve("logs");
+        Path source = world.resolve("source");
+        for (String name : List.of("controlnet", "controlnet_oracle", "controlnet_lightweight")) {
+            if (done(out, name)) {
+                continue;
+            }
+            long s = System.nanoTime();
+            Path run = work.resolve(name);
+            switch (name) {
+                case "controlnet" -> {
+                    try (UNet2DConditionModel unet = UNet2DConditionModel.load(out.resolve("unet_source"));
+                            ControlNetModel cn = fromUnet(unet, o.seed() + 3)) {
+                        trainControlNet(cn, unet, o, vae, prompts, sched, source, MaskedImageData.Format.GTA5, null, true,
+                                false, run, log, name);
+                    }
+                }
+                case "controlnet_oracle" -> {
+                    try (UNet2DConditionModel unet = UNet2DConditionModel.load(out.resolve("unet"));
+                            ControlNetModel cn = fromUnet(unet, o.seed() + 4)) {
+                        trainControlNet(cn, unet, o, vae, prompts, sched, world.resolve("target"),
+                                MaskedImageData.Format.CITYSCAPES, "train", false, false, run, log, name);
+                    }
+                }
+                default -> {
+                    try (UNet2DConditionModel unet = UNet2DConditionModel.load(out.resolve("unet_source"));
+                            ControlNetModel cn = ControlNetModel.load(out.resolve("controlnet")).resetZeroConvolutions()) {
+                        trainControlNet(cn, unet, o, vae, prompts, sched, source, MaskedImageData.Format.GTA5, null, true,
+                                true, run, log, name);
+                    }
+                }
+            }
+            if (Files.isRegularFile(run.resolve("rcs_times_sampled.json"))) {
+                copy(run.resolve("rcs_times_sampled.json"), logs.resolve(name + "_rcs_times_sampled.json"));
+            }
+            publish(run.resolve("controlnet"), out.resolve(name));
+            stages.put(name, ZooRecord.stage(run, s, logs, name));
         }
+    }
+
+    private static ControlNetModel fromUnet(UNet2DConditionModel unet, long seed) {
+        return ControlNetModel.fromUnet(unet, ControlNetConfig.fromUnet(unet.config(), SegmentationConditioning.CHANNELS,
+                List.of(16, 32, 64)), seed);
+    }
+
+    private static void trainControlNet(ControlNetModel cn, UNet2DConditionModel unet, ToyZooOptions o, AutoencoderKL vae,
+            PromptEncoder prompts, SchedulerConfig sched, Path pairs, MaskedImageData.Format format, String split,
+            boolean rcs, boolean lightweight, Path run, ExperimentLog log, String name) {
+        ToyZooOptions.ControlNetStage c = o.controlnet();
+        ToyZooOptions.Stage st = c.stage();
+        // every prompt empty (dropout probability 1): the zoo's text tower is random
+        var co = ControlNetFineTuning.Options.builder(pairs, run).data(pairs, format, split).resolution(c.crop())
+                .batch(st.batch()).emptyPromptProb(1.0).lightweight(lightweight)
+                .rcs(rcs ? c.rcsTemperature() : 0, c.rcsMinPixels())
+                .training(settings(st, run, o.seed()).lrSchedule("constant_with_warmup").build()).build();
+        ControlNetFineTuning.run(cn, unet, vae, prompts, sched, co, stage(log, name, st.steps()));
     }
 
     private static void fineTune(UNet2DConditionModel unet, AutoencoderKL vae, PromptEncoder prompts, SchedulerConfig sched,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.udadiffusion.experiments.ExperimentLog;
+import dev.udadiffusion.experiments.RecordingLog;
 import dev.udadiffusion.experiments.demo.DemoReport;
 import dev.udadiffusion.experiments.demo.DemoReportTest;
 import dev.udadiffusion.segformer.eval.ConfusionMatrix;
@@ -40,14 +41,22 @@ class Table43Test {
         assertTrue(html.contains("<img") && html.contains("table4.3.png") && html.contains("<table"), html);
     }
 
+    /** Tables 4.3 and 4.2 on the same tiny real folders: 4.2 reuses 4.3's source and generated rows, adds the target. */
     @Test
-    void theRealDataRecipeTrainsBothRowsOnTinyFolders(@TempDir Path dir) throws Exception {
+    void theRealDataRecipesTrainTheirRowsOnTinyFolders(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("table");
-        String t = Files.readString(Table43.real(Table45Test.tinyRealData(dir), out, ExperimentLog.silent()));
+        Table45.RealData data = Table45Test.tinyRealData(dir);
+        String t = Files.readString(Table43.real(data, out, ExperimentLog.silent()));
         assertTrue(t.contains("| ours: source |") && t.contains("| ours: generated |") && t.contains("2 iterations per row"), t);
         for (String row : List.of("source", "generated")) {
             assertTrue(Files.isRegularFile(out.resolve(row + "/segformer/model.safetensors")), row);
             assertTrue(Files.isRegularFile(out.resolve(row + "/iou.csv")), row);
         }
+        RecordingLog log = new RecordingLog();
+        String t42 = Files.readString(Table42.real(data, out, log));
+        assertTrue(log.has("== target") && !log.has("== source") && !log.has("== generated"), log.toString());
+        assertTrue(t42.startsWith("# Table 4.2 (thesis §4.3.1)"), t42);
+        assertTrue(t42.contains("| target (oracle) (thesis: Cityscapes→Cityscapes (oracle)) | 76.8 |"), t42);
+        assertTrue(Files.isRegularFile(out.resolve("target/segformer/model.safetensors")));
     }
 }

@@ -121,7 +121,8 @@ class Table45Test {
         for (int i = 1; i <= 2; i++) {
             pair(gta.resolve(String.format("images/%05d.png", i)), gta.resolve(String.format("labels/%05d.png", i)), 7, 23, r);
             String stem = "aachen_00000" + i + "_000019";
-            pair(cs.resolve("leftImg8bit/train/aachen/" + stem + "_leftImg8bit.png"), null, 7, 23, r);
+            pair(cs.resolve("leftImg8bit/train/aachen/" + stem + "_leftImg8bit.png"),
+                    cs.resolve("gtFine/train/aachen/" + stem + "_gtFine_labelIds.png"), 7, 23, r);
             pair(cs.resolve("leftImg8bit/val/aachen/" + stem + "_leftImg8bit.png"),
                     cs.resolve("gtFine/val/aachen/" + stem + "_gtFine_labelIds.png"), 7, 23, r);
             pair(gen.resolve("leftImg8bit/train/generated/" + i + "_leftImg8bit.png"),

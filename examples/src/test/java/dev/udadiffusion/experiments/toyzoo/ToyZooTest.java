@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.udadiffusion.controlnet.ControlNetModel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.udadiffusion.core.io.Fingerprints;
@@ -25,8 +26,10 @@ class ToyZooTest {
     void quickZooTrainsEveryStageRecordsItsProvenanceAndResumes() throws Exception {
         QuickLoop.Zoo first = QuickLoop.zoo();
         Path zoo = first.result().zoo();
-        assertEquals(List.of("vae", "prior", "source", "target", "controlnet"), List.copyOf(first.result().trained().keySet()));
-        for (String stage : List.of("== vae", "== prior", "== source", "== target", "== controlnet", "toy zoo complete")) {
+        assertEquals(List.of("vae", "prior", "source", "target", "controlnet", "controlnet_oracle", "controlnet_lightweight"),
+                List.copyOf(first.result().trained().keySet()));
+        for (String stage : List.of("== vae", "== prior", "== source", "== target", "== controlnet: ", "== controlnet_oracle",
+                "== controlnet_lightweight", "toy zoo complete")) {
             assertTrue(first.log().has(stage), stage + " in\n" + first.log());
         }
         assertEquals(3, first.result().trained().get("controlnet").steps());
@@ -35,7 +38,8 @@ class ToyZooTest {
         assertTrue(z.get("command").asText().contains("--quick"));
         assertTrue(z.hasNonNull("commit"));
         assertEquals(ToyZooOptions.quick(3), ToyZooOptions.fromJson(z.get("options")), "the recipe round-trips zoo.json");
-        for (String c : List.of("vae", "unet", "unet_source", "unet_target", "controlnet")) {
+        for (String c : List.of("vae", "unet", "unet_source", "unet_target", "controlnet", "controlnet_oracle",
+                "controlnet_lightweight")) {
             Path w = zoo.resolve(c).resolve("diffusion_pytorch_model.safetensors");
             assertEquals(Fingerprints.sha256(w), z.get("sha256").get(c + "/diffusion_pytorch_model.safetensors").asText(), c);
             assertTrue(Files.isRegularFile(zoo.resolve("logs").resolve(
@@ -45,6 +49,10 @@ class ToyZooTest {
         assertEquals(z.get("commit"), z.get("stages").get("controlnet").get("commit"), "each stage names its commit");
         assertEquals(z.get("command"), z.get("stages").get("vae").get("command"));
         assertTrue(Files.isRegularFile(zoo.resolve("logs/controlnet_rcs_times_sampled.json")));
+        // the oracle draws target pairs uniformly (the thesis: random crops), the lightweight one keeps the full one's RCS
+        assertTrue(!Files.exists(zoo.resolve("logs/controlnet_oracle_rcs_times_sampled.json")));
+        assertTrue(Files.isRegularFile(zoo.resolve("logs/controlnet_lightweight_rcs_times_sampled.json")));
+        lightweightDiffersFromTheFullOneOnlyInItsZeroConvolutions(zoo);
         // the VAE's latent scale was measured, not left at 1
         double scale = new ObjectMapper().readTree(zoo.resolve("vae/config.json").toFile()).get("scaling_factor").asDouble();
         assertTrue(scale > 0 && scale != 1.0, "scaling_factor " + scale);
@@ -87,5 +95,23 @@ class ToyZooTest {
         var missing = assertThrows(IllegalArgumentException.class,
                 () -> ToyZooOptions.fromJson(n));
         assertTrue(missing.getMessage().contains("\"klWeight\""), missing.getMessage());
+    }
+
+    /** §5.1: the lightweight ControlNet is the full one with only its zero convolutions retrained. */
+    private static void lightweightDiffersFromTheFullOneOnlyInItsZeroConvolutions(Path zoo) {
+        try (ControlNetModel full = ControlNetModel.load(zoo.resolve("controlnet"));
+                ControlNetModel light = ControlNetModel.load(zoo.resolve("controlnet_lightweight"))) {
+            int trained = 0;
+            for (String k : full.params().specs().keySet()) {
+                boolean same = full.params().array(k).equals(light.params().array(k));
+                if (ControlNetModel.isZeroConvolution(k)) {
+                    // reset to zero, then trained: non-zero and not the full one's
+                    trained += !same && light.params().array(k).amaxNumber().doubleValue() > 0 ? 1 : 0;
+                } else {
+                    assertTrue(same, k + " changed in the lightweight ControlNet");
+                }
+            }
+            assertTrue(trained > 0, "no zero convolution trained");
+        }
     }
 }
