@@ -55,6 +55,11 @@ public final class BarChart {
             g.fillRect(x + inset, t + ph - bh, barW - 2 * inset, bh);
             g.setColor(Color.BLACK);
             g.drawRect(x + inset, t + ph - bh, barW - 2 * inset, bh);
+            if (barW >= 30) { // the value above its bar, where there is room for it
+                String text = String.format(java.util.Locale.ROOT, Math.abs(values[i]) >= 100 || values[i] == 0 ? "%.0f"
+                        : Math.abs(values[i]) >= 1 ? "%.1f" : "%.3g", values[i]);
+                g.drawString(text, x + barW / 2 - 3 * text.length(), t + ph - bh - 3);
+            }
             AffineTransform old = g.getTransform();
             g.rotate(Math.toRadians(60), x + 8, t + ph + 12);
             g.drawString(labels.get(i), x + 8, t + ph + 12);
