@@ -47,7 +47,8 @@ public final class Figure52 {
     private Figure52() {
     }
 
-    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Figure52 [OPTIONS]}: the same as {@code udadiff table 5.2 [OPTIONS]}. */
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Figure52 [OPTIONS]}:
+     * the same as {@code udadiff table 5.2 [OPTIONS]}. */
     public static void main(String[] args) {
         TableOutput.main("5.2", args);
     }

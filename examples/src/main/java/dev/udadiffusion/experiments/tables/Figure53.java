@@ -37,7 +37,8 @@ public final class Figure53 {
     private Figure53() {
     }
 
-    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Figure53 [OPTIONS]}: the same as {@code udadiff table 5.3 [OPTIONS]}. */
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Figure53 [OPTIONS]}:
+     * the same as {@code udadiff table 5.3 [OPTIONS]}. */
     public static void main(String[] args) {
         TableOutput.main("5.3", args);
     }

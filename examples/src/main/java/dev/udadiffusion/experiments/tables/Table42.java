@@ -32,7 +32,8 @@ public final class Table42 {
     private Table42() {
     }
 
-    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table42 [OPTIONS]}: the same as {@code udadiff table 4.2 [OPTIONS]}. */
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table42 [OPTIONS]}:
+     * the same as {@code udadiff table 4.2 [OPTIONS]}. */
     public static void main(String[] args) {
         TableOutput.main("4.2", args);
     }

@@ -26,7 +26,8 @@ public final class Table43 {
     private Table43() {
     }
 
-    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table43 [OPTIONS]}: the same as {@code udadiff table 4.3 [OPTIONS]}. */
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table43 [OPTIONS]}:
+     * the same as {@code udadiff table 4.3 [OPTIONS]}. */
     public static void main(String[] args) {
         TableOutput.main("4.3", args);
     }

@@ -26,7 +26,8 @@ public final class Table44 {
     private Table44() {
     }
 
-    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table44 [OPTIONS]}: the same as {@code udadiff table 4.4 [OPTIONS]}. */
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table44 [OPTIONS]}:
+     * the same as {@code udadiff table 4.4 [OPTIONS]}. */
     public static void main(String[] args) {
         TableOutput.main("4.4", args);
     }

@@ -44,7 +44,8 @@ public final class Table45 {
     private Table45() {
     }
 
-    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table45 [OPTIONS]}: the same as {@code udadiff table 4.5 [OPTIONS]}. */
+    /** {@code java -cp udadiff.jar dev.udadiffusion.experiments.tables.Table45 [OPTIONS]}:
+     * the same as {@code udadiff table 4.5 [OPTIONS]}. */
     public static void main(String[] args) {
         TableOutput.main("4.5", args);
     }
