@@ -109,14 +109,13 @@ public final class Figure52 {
 
     /** mask | full | lightweight for the first {@code n} samples both sets hold (same ids, same masks). */
     static void samples(Path png, Path[] sets, int n) {
-        List<Sample> full = Datasets.cityscapes(sets[0], "train", Datasets.Policy.ERROR).samples();
         Datasets.Listing fullListing = Datasets.cityscapes(sets[0], "train", Datasets.Policy.ERROR);
         Map<String, Sample> light = new LinkedHashMap<>();
         Datasets.cityscapes(sets[1], "train", Datasets.Policy.ERROR).samples().forEach(x -> light.put(x.id(), x));
         List<int[][]> masks = new ArrayList<>();
         List<BufferedImage> a = new ArrayList<>();
         List<BufferedImage> b = new ArrayList<>();
-        for (Sample x : full) {
+        for (Sample x : fullListing.samples()) {
             if (masks.size() == n) {
                 break;
             }
